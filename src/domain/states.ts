@@ -1,0 +1,52 @@
+/**
+ * Scan lifecycle states. One frozen constant used by SQL (as parameters and in
+ * the migration's CHECK constraint) and by TypeScript, so the two cannot drift.
+ */
+export const ScanStatus = Object.freeze({
+  PENDING: 'PENDING',
+  RUNNING: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  PARTIAL: 'PARTIAL',
+  FAILED: 'FAILED',
+  CANCELLED: 'CANCELLED',
+} as const);
+export type ScanStatus = (typeof ScanStatus)[keyof typeof ScanStatus];
+
+/** States a scan never leaves. */
+export const TERMINAL_STATUSES: readonly ScanStatus[] = Object.freeze([
+  ScanStatus.COMPLETED,
+  ScanStatus.PARTIAL,
+  ScanStatus.FAILED,
+  ScanStatus.CANCELLED,
+]);
+
+/** States in which a scan still occupies its host+type slot. */
+export const ACTIVE_STATUSES: readonly ScanStatus[] = Object.freeze([
+  ScanStatus.PENDING,
+  ScanStatus.RUNNING,
+]);
+
+export function isTerminal(status: string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export const ScanType = Object.freeze({
+  QUICK: 'QUICK',
+  FULL: 'FULL',
+} as const);
+export type ScanType = (typeof ScanType)[keyof typeof ScanType];
+
+export const Transport = Object.freeze({
+  SSH: 'SSH',
+  LOCAL: 'LOCAL',
+} as const);
+export type Transport = (typeof Transport)[keyof typeof Transport];
+
+export const StepStatus = Object.freeze({
+  PENDING: 'PENDING',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  SKIPPED: 'SKIPPED',
+} as const);
+export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];

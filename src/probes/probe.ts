@@ -1,0 +1,27 @@
+import type { ScanResultData } from '../domain/result';
+
+/** What a transport hands a parser: the finished command's output. */
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  /** null when the command ended without an exit status (killed, channel closed). */
+  exitCode: number | null;
+}
+
+/**
+ * A probe is data plus a pure function: the shell command to run on the host
+ * (a fixed string: never built from user input) and a parser for its output.
+ * Parsers never touch the network; they throw ScanError (PARSE_ERROR,
+ * COMMAND_FAILED, UNSUPPORTED_OS) when the output cannot be used.
+ */
+export interface Probe {
+  /** Step name shown to clients: `os`, `hostname`, `uptime`, ... */
+  readonly name: string;
+  /** POSIX sh script, run with LC_ALL=C under a remote `timeout`. */
+  readonly command: string;
+  /** Per-command deadline; the runner's default applies when unset. */
+  readonly timeoutMs?: number;
+  /** Output cap for this probe; the runner's default applies when unset. */
+  readonly maxBytes?: number;
+  parse(output: CommandOutput): Partial<ScanResultData>;
+}
