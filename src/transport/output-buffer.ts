@@ -1,0 +1,37 @@
+/**
+ * Collects stdout and stderr chunks under one byte cap shared by both
+ * streams. Decoding happens once in `text()`, so a multibyte UTF-8 character
+ * split across two chunks comes out whole.
+ */
+export class OutputBuffer {
+  private readonly stdoutChunks: Buffer[] = [];
+  private readonly stderrChunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Returns false (and keeps nothing more) once the cap is passed. */
+  push(stream: 'stdout' | 'stderr', chunk: Buffer): boolean {
+    this.total += chunk.length;
+    if (this.total > this.maxBytes) {
+      // Drop what we hold: the caller rejects, nobody reads it, and a hostile
+      // host should not pin maxBytes of memory until the promise is collected.
+      this.stdoutChunks.length = 0;
+      this.stderrChunks.length = 0;
+      return false;
+    }
+    (stream === 'stdout' ? this.stdoutChunks : this.stderrChunks).push(chunk);
+    return true;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  text(): { stdout: string; stderr: string } {
+    return {
+      stdout: Buffer.concat(this.stdoutChunks).toString('utf8'),
+      stderr: Buffer.concat(this.stderrChunks).toString('utf8'),
+    };
+  }
+}

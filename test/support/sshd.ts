@@ -1,0 +1,261 @@
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const SSHD_PATH = '/usr/sbin/sshd';
+/** Login user when the tests run as root: a plain /bin/sh, no slow rc files. */
+export const TEST_USER = 'hostscan-test';
+
+export interface StartSshdOptions {
+  /** sshd LogLevel. Default VERBOSE (logs each auth attempt's outcome). */
+  logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1' | 'DEBUG2' | 'DEBUG3';
+  /** Lines appended to sshd_config. */
+  extraConfig?: string[];
+  /** How long to wait for "Server listening". Default 10000 ms. */
+  startTimeoutMs?: number;
+}
+
+export interface TestSshd {
+  host: string;
+  port: number;
+  username: string;
+  /** Client private key (OpenSSH format) whose public half is authorised. */
+  privateKey: Buffer;
+  /** `SHA256:...` of the current host key, as `ssh-keygen -lf` prints it. */
+  hostKeyFingerprint: string;
+  dir: string;
+  hostKeyPath: string;
+  logPath: string;
+  /** Everything sshd logged since start (all restarts included). */
+  logs(): string;
+  /** Replaces the host key with a fresh one and restarts on the same port. Returns the new fingerprint. */
+  swapHostKey(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function run(cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, { timeout: 15_000 });
+    return stdout;
+  } catch (e) {
+    throw new Error(`${cmd} ${args.join(' ')} failed`, { cause: e });
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port from probe socket');
+  return address.port;
+}
+
+async function fingerprintOf(pubKeyPath: string): Promise<string> {
+  // "256 SHA256:abc... comment (ED25519)"
+  const out = await run('ssh-keygen', ['-lf', pubKeyPath]);
+  const match = /\b(SHA256:[A-Za-z0-9+/]+)/.exec(out);
+  if (!match?.[1]) throw new Error(`unexpected ssh-keygen -lf output: ${out}`);
+  return match[1];
+}
+
+async function generateKey(keyPath: string): Promise<void> {
+  await rm(keyPath, { force: true });
+  await rm(`${keyPath}.pub`, { force: true });
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostscan-test', '-f', keyPath]);
+}
+
+/**
+ * As root: a dedicated user with /bin/sh (root's own rc files here add ~100 ms
+ * per exec). `usermod -p '*'` unlocks the account for key logins without
+ * giving it a usable password. Two test files may race to create it, so
+ * "already exists" (useradd exit 9) counts as success.
+ */
+async function ensureLoginUser(): Promise<string> {
+  if (process.getuid?.() !== 0) return os.userInfo().username;
+  try {
+    await execFileAsync('id', ['-u', TEST_USER]);
+  } catch {
+    // `id` fails only because the user does not exist yet: create it.
+    try {
+      await execFileAsync('useradd', ['-m', '-s', '/bin/sh', TEST_USER]);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 9) {
+        throw new Error(`cannot create the test user ${TEST_USER}`, { cause: e });
+      }
+    }
+  }
+  await run('usermod', ['-p', '*', TEST_USER]);
+  return TEST_USER;
+}
+
+function configText(
+  dir: string,
+  port: number,
+  hostKeyPath: string,
+  options: StartSshdOptions,
+): string {
+  return [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${hostKeyPath}`,
+    `PidFile ${path.join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'UsePAM no',
+    'StrictModes no',
+    'MaxStartups 100:30:200',
+    'MaxSessions 50',
+    `LogLevel ${options.logLevel ?? 'VERBOSE'}`,
+    // Nothing here needs them, and they slow down every session.
+    'PrintMotd no',
+    'PrintLastLog no',
+    'UseDNS no',
+    ...(options.extraConfig ?? []),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts a private OpenSSH server on a free loopback port, in its own temp dir
+ * with its own host and client keys. Throws when sshd is missing and
+ * CI=true; elsewhere too (no fallback server yet), with a message saying how
+ * to install it.
+ */
+export async function startSshd(options: StartSshdOptions = {}): Promise<TestSshd> {
+  if (!existsSync(SSHD_PATH)) {
+    const hint = `${SSHD_PATH} not found: install openssh-server (apt-get install openssh-server)`;
+    if (process.env.CI === 'true') throw new Error(`${hint}; CI needs a real sshd`);
+    throw new Error(`${hint}; no fallback server is implemented`);
+  }
+  const username = await ensureLoginUser();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hostscan-sshd-'));
+  // sshd reads authorized_keys as the login user: the dir must be traversable.
+  await chmod(dir, 0o755);
+  const hostKeyPath = path.join(dir, 'hostkey');
+  const clientKeyPath = path.join(dir, 'client_key');
+  const configPath = path.join(dir, 'sshd_config');
+  const logPath = path.join(dir, 'sshd.log');
+  await Promise.all([generateKey(hostKeyPath), generateKey(clientKeyPath)]);
+  const authorizedKeys = path.join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, await readFile(`${clientKeyPath}.pub`));
+  await chmod(authorizedKeys, 0o644);
+  const privateKey = await readFile(clientKeyPath);
+  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+
+  const logFile = createWriteStream(logPath, { flags: 'a' });
+  let logText = '';
+  let child: ChildProcess | undefined;
+  let port = 0;
+
+  async function launch(): Promise<void> {
+    // Another process may grab the port between probe and bind: retry a few times.
+    for (let attempt = 1; ; attempt++) {
+      port = port || (await freePort());
+      await writeFile(configPath, configText(dir, port, hostKeyPath, options));
+      try {
+        child = await spawnSshd(configPath, port, options.startTimeoutMs ?? 10_000, (text) => {
+          logText += text;
+          logFile.write(text);
+        });
+        return;
+      } catch (e) {
+        if (attempt >= 3 || !/Address already in use/i.test(logText)) {
+          throw new Error(`sshd did not start; log:\n${logText}`, { cause: e });
+        }
+        port = 0;
+      }
+    }
+  }
+
+  async function stopChild(): Promise<void> {
+    const current = child;
+    child = undefined;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = once(current, 'exit');
+    current.kill('SIGTERM');
+    const timer = setTimeout(() => current.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  await launch();
+  const sshd: TestSshd = {
+    host: '127.0.0.1',
+    port,
+    username,
+    privateKey,
+    hostKeyFingerprint: await fingerprintOf(`${hostKeyPath}.pub`),
+    dir,
+    hostKeyPath,
+    logPath,
+    logs: () => logText,
+    async swapHostKey() {
+      await stopChild();
+      await generateKey(hostKeyPath);
+      sshd.hostKeyFingerprint = await fingerprintOf(`${hostKeyPath}.pub`);
+      await launch();
+      return sshd.hostKeyFingerprint;
+    },
+    async stop() {
+      await stopChild();
+      await new Promise<void>((resolve) => logFile.end(resolve));
+      if (process.env.HOSTSCAN_KEEP_SSHD_DIR !== '1') await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return sshd;
+}
+
+/** Spawns `sshd -D -e` and resolves once it logs that it listens on `port`. */
+async function spawnSshd(
+  configPath: string,
+  port: number,
+  timeoutMs: number,
+  onLog: (text: string) => void,
+): Promise<ChildProcess> {
+  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let seen = '';
+  let ready = false;
+  const listening = `Server listening on 127.0.0.1 port ${port}`;
+  return new Promise<ChildProcess>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sshd did not listen within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8');
+      onLog(text);
+      if (ready) return;
+      seen += text;
+      if (seen.includes(listening)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot spawn ${SSHD_PATH}`, { cause: e }));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited early (code ${code}, signal ${signal})`));
+    });
+  });
+}
