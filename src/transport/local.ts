@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
-import { ScanError, ScanErrorCode, toError } from '../domain/errors';
+import { ScanError, ScanErrorCode } from '../domain/errors';
+import { asError } from './as-error';
 import { OutputBuffer } from './output-buffer';
 import type { ExecOptions, ExecResult, HostTransport } from './transport';
 
@@ -16,7 +17,7 @@ function killGroup(child: ChildProcess): void {
   } catch (e) {
     // ESRCH: the group is already gone, which is the state we want.
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') {
-      throw new Error(`cannot kill process group ${child.pid}`, { cause: toError(e) });
+      throw new Error(`cannot kill process group ${child.pid}`, { cause: asError(e) });
     }
   }
 }
@@ -53,7 +54,7 @@ function execLocal(command: string, options: ExecOptions): Promise<ExecResult> {
         killGroup(child);
       } catch (e) {
         // Report the original failure; the kill error rides along as its cause.
-        reject(new ScanError(err.code, err.message, { cause: toError(e) }));
+        reject(new ScanError(err.code, err.message, { cause: asError(e) }));
         return;
       }
       reject(err);

@@ -28,7 +28,9 @@ export function remoteTimeoutSeconds(timeoutMs: number): number {
  * `true` picks the form that works (one extra fork, ~1 ms); with neither, the
  * command runs without a remote timeout and the local deadline still applies.
  * The whole script is one line so that it survives shells that mangle
- * newlines inside quotes.
+ * newlines inside quotes. stdin is /dev/null so a command that reads it ends
+ * at once; closing stdin from our side (channel EOF) would do the same but
+ * makes ssh2 refuse to send the "signal" request that stops a command.
  */
 export function wrapRemoteCommand(command: string, timeoutMs: number): string {
   const secs = remoteTimeoutSeconds(timeoutMs);
@@ -37,11 +39,11 @@ export function wrapRemoteCommand(command: string, timeoutMs: number): string {
     'LC_ALL=C; export LC_ALL',
     'if command -v timeout >/dev/null 2>&1; then' +
       ' if timeout -s KILL 5 true >/dev/null 2>&1; then' +
-      ` exec timeout -s KILL ${secs} sh -c ${quoted};` +
+      ` exec timeout -s KILL ${secs} sh -c ${quoted} </dev/null;` +
       ' elif timeout -t 5 -s KILL true >/dev/null 2>&1; then' +
-      ` exec timeout -t ${secs} -s KILL sh -c ${quoted};` +
+      ` exec timeout -t ${secs} -s KILL sh -c ${quoted} </dev/null;` +
       ' fi;' +
       ' fi',
-    `exec sh -c ${quoted}`,
+    `exec sh -c ${quoted} </dev/null`,
   ].join('; ');
 }

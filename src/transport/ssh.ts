@@ -4,7 +4,8 @@ import { getCiphers } from 'node:crypto';
 import { Client } from 'ssh2';
 import type { Algorithms, CipherAlgorithm, ClientChannel } from 'ssh2';
 
-import { ScanError, ScanErrorCode, toError } from '../domain/errors';
+import { ScanError, ScanErrorCode } from '../domain/errors';
+import { asError } from './as-error';
 import { normaliseFingerprint, sha256Fingerprint } from './fingerprint';
 import { OutputBuffer } from './output-buffer';
 import { wrapRemoteCommand } from './shell';
@@ -253,7 +254,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
     } catch (e) {
       // ssh2 throws synchronously for unusable credentials (unparseable key,
       // wrong passphrase) and bad option values.
-      const err = toError(e);
+      const err = asError(e);
       fail(
         new ScanError(ScanErrorCode.AUTH_FAILED, `cannot use the credentials: ${err.message}`, {
           cause: err,
@@ -395,13 +396,10 @@ class SshTransport implements HostTransport {
             if (ch.stderr.readableEnded) succeed();
             else ch.stderr.once('end', succeed);
           });
-          // Probes never read stdin: EOF now, so a command that does read it
-          // ends instead of waiting for the deadline.
-          ch.end();
         });
       } catch (e) {
         // ssh2 throws "Not connected" synchronously when the socket just went away.
-        const err = toError(e);
+        const err = asError(e);
         fail(
           new ScanError(ScanErrorCode.CONNECTION_TIMEOUT, `${this.target}: ${err.message}`, {
             cause: err,
@@ -413,7 +411,7 @@ class SshTransport implements HostTransport {
   }
 
   private channelOpenError(e: unknown): ScanError {
-    const err = toError(e);
+    const err = asError(e);
     if (!this.connected) return this.connectionError();
     // Typically the server's MaxSessions limit: a later attempt may succeed.
     return new ScanError(
