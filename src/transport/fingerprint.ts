@@ -10,6 +10,9 @@ export function sha256Fingerprint(keyBlob: Buffer): string {
  * the `SHA256:` prefix and with or without base64 padding.
  */
 export function normaliseFingerprint(fingerprint: string): string {
-  const bare = fingerprint.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  const bare = fingerprint
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
   return `SHA256:${bare}`;
 }

@@ -27,6 +27,10 @@ export function remoteTimeoutSeconds(timeoutMs: number): number {
  * PROG` and would try to execute `SECS` as the program. A quick trial run of
  * `true` picks the form that works (one extra fork, ~1 ms); with neither, the
  * command runs without a remote timeout and the local deadline still applies.
+ * coreutils `timeout` signals the command's whole process group; BusyBox's
+ * signals only its PROG (`sh -c`), so there a compound script's hung child
+ * outlives the remote deadline (a single command is exec'd by ash in place
+ * of `sh` and does die). The local deadline still fires either way.
  * The whole script is one line so that it survives shells that mangle
  * newlines inside quotes. stdin is /dev/null so a command that reads it ends
  * at once; closing stdin from our side (channel EOF) would do the same but

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -8,7 +9,6 @@ import { connectSsh } from '../../src/transport';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
 import { startSshd } from '../support/sshd';
 import type { TestSshd } from '../support/sshd';
-import { execFileSync } from 'node:child_process';
 
 jest.setTimeout(30_000);
 

@@ -212,7 +212,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     async stop() {
       await stopChild();
       await new Promise<void>((resolve) => logFile.end(resolve));
-      if (process.env.HOSTSCAN_KEEP_SSHD_DIR !== '1') await rm(dir, { recursive: true, force: true });
+      if (process.env.HOSTSCAN_KEEP_SSHD_DIR !== '1')
+        await rm(dir, { recursive: true, force: true });
     },
   };
   return sshd;
