@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * Codes a scan (or one of its steps) can fail with. Public contract: clients
  * switch on these strings.
@@ -54,7 +56,8 @@ export class ScanError extends Error {
 
 /** Turns anything thrown into an Error (graphile-worker's coerceError habit). */
 export function toError(e: unknown): Error {
-  if (e instanceof Error) return e;
+  // isNativeError also recognises errors from another realm (Node's own under jest).
+  if (e instanceof Error || types.isNativeError(e)) return e as Error;
   return new Error(typeof e === 'string' ? e : JSON.stringify(e));
 }
 

@@ -1,0 +1,13 @@
+import type { MigrationObject } from '@mikro-orm/core';
+
+import { Migration20261122093941 } from './Migration20261122093941';
+import { Migration20261122094500 } from './Migration20261122094500';
+
+/**
+ * Every migration in order. Listed statically so the same list serves ts-jest
+ * and the compiled service. `npm run migration:create` prints the line to add.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122093941', class: Migration20261122093941 },
+  { name: 'Migration20261122094500', class: Migration20261122094500 },
+];

@@ -1,0 +1,153 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import http from 'node:http';
+import type pg from 'pg';
+import { WebSocketServer } from 'ws';
+
+import type { Authenticator, Principal } from '../auth/authenticator';
+import { bearerToken } from '../auth/tokens';
+import type { EventHub } from '../events/hub';
+import { apiError } from '../graphql/common/errors';
+import type { AppContext } from '../graphql/context';
+import { createLoaders } from '../graphql/loaders';
+import type { Logger } from '../logger';
+import type { ScanService } from '../services/scan.service';
+
+export interface ApiDeps {
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  pool: pg.Pool;
+  hub: EventHub;
+  scans: ScanService;
+  authenticator: Authenticator;
+  log: Logger;
+}
+
+export interface ApiServer {
+  httpServer: http.Server;
+  listen(port: number, host: string): Promise<number>;
+  /** Drains HTTP, closes WebSockets (1001 going away). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Client-facing errors keep their code and message, never a stack trace;
+ * anything without a code (a bug, a driver error that may quote SQL or data)
+ * is masked as INTERNAL_SERVER_ERROR.
+ */
+export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error',
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+export function createApiServer(deps: ApiDeps): ApiServer {
+  const { schema, orm, pool, hub, scans, authenticator, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+
+  const makeContext = (principal: Principal): AppContext => {
+    const em = orm.em.fork();
+    return { principal, em, loaders: createLoaders(em), scans, hub };
+  };
+
+  const wsCleanup = useServer<{ authorization?: unknown }, { principal?: Principal }>(
+    {
+      schema,
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const principal = await authenticator
+          .authenticate(bearerToken(ctx.connectionParams?.authorization))
+          .catch(() => null);
+        if (!principal) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.principal = principal;
+        return true;
+      },
+      context: (ctx) => makeContext(ctx.extra.principal!),
+      // Apollo's formatError does not see WebSocket traffic: apply the same masking here.
+      onError: (_ctx, _id, _payload, errors) => {
+        log.debug({ errors: errors.map((e) => e.message) }, 'websocket operation error');
+        return errors.map((e) => formatError(e.toJSON()));
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON())) };
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<AppContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await pool.query('select 1');
+      res.status(200).json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+
+  let started = false;
+  return {
+    httpServer,
+    async listen(port, host) {
+      await apollo.start();
+      started = true;
+      app.use(
+        '/graphql',
+        express.json({ limit: '256kb' }),
+        expressMiddleware(apollo, {
+          context: async ({ req }) => {
+            const principal = await authenticator.authenticate(bearerToken(req.headers.authorization));
+            if (!principal) throw apiError('UNAUTHENTICATED', 'a valid bearer token is required');
+            return makeContext(principal);
+          },
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve());
+      });
+      const address = httpServer.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    async stop() {
+      if (started) await apollo.stop();
+      else httpServer.close();
+    },
+  };
+}

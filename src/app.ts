@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+
+import { createApiServer, type ApiServer } from './api/server';
+import { Authenticator, bootstrapAdminToken } from './auth/authenticator';
+import type { Config } from './config';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { migrate, openOrm } from './db/orm';
+import { toError } from './domain/errors';
+import { EventHub } from './events/hub';
+import { buildAppSchema } from './graphql/schema';
+import type { Logger } from './logger';
+import { ScanService } from './services/scan.service';
+import { Worker } from './worker/worker';
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  /** Serve the GraphQL API (HTTP + WebSocket). */
+  api: boolean;
+  /** Run a worker that claims and executes scans. */
+  worker: boolean;
+}
+
+export interface App {
+  /** Port the API listens on (null without API). */
+  port: number | null;
+  databaseUrl: string;
+  worker: Worker | null;
+  hub: EventHub | null;
+  /**
+   * Graceful stop: stop claiming, let running scans finish for the grace
+   * period, release the rest, drain HTTP, close WebSockets and the database.
+   */
+  stop(graceMs?: number): Promise<void>;
+  /** Second signal: abort every running scan now. */
+  abort(): void;
+}
+
+/** Opens the database (embedded when DATABASE_URL is unset) and applies migrations. */
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+): Promise<{ url: string; embedded: EmbeddedDatabase | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: null };
+  const embedded = await startEmbeddedDatabase(config.dataDir, log);
+  return { url: embedded.url, embedded };
+}
+
+export function createPool(url: string, log: Logger, max = 10): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    // A hung statement must not hold a scan forever: fail it, retry later.
+    statement_timeout: 30_000,
+    query_timeout: 35_000,
+  });
+  // An idle client's connection dropping (database restart) must not crash the process.
+  pool.on('error', (e) => log.warn({ err: toError(e) }, 'idle database connection failed'));
+  return pool;
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, log } = options;
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log.warn({ err: toError(e) }, 'shutdown step failed'));
+    cleanups.length = 0;
+  };
+  try {
+    const { url, embedded } = await openDatabase(config, log);
+    if (embedded) cleanups.push(() => embedded.stop());
+
+    const orm: MikroORM = await openOrm({ url, log });
+    cleanups.push(() => orm.close());
+    const applied = await migrate(orm, url);
+    if (applied.length) log.info({ migrations: applied }, 'applied migrations');
+
+    const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
+    cleanups.push(() => pool.end());
+
+    let worker: Worker | null = null;
+    let hub: EventHub | null = null;
+    let api: ApiServer | null = null;
+    let port: number | null = null;
+
+    if (options.api) {
+      await bootstrapAdminToken(pool, config.dataDir, config.adminToken, log);
+      hub = new EventHub({ pool, connectionString: url, log });
+      await hub.start();
+      const startedHub = hub;
+      cleanups.push(() => startedHub.stop());
+      const schema = await buildAppSchema();
+      api = createApiServer({
+        schema,
+        orm,
+        pool,
+        hub,
+        scans: new ScanService(pool, config.worker),
+        authenticator: new Authenticator(pool, config.adminToken, log),
+        log,
+      });
+      port = await api.listen(config.port, config.host);
+      const startedApi = api;
+      cleanups.push(() => startedApi.stop());
+      log.info({ url: `http://${config.host}:${port}/graphql` }, 'API listening');
+    }
+
+    if (options.worker) {
+      worker = new Worker({ pool, connectionString: url, config: config.worker, log });
+      await worker.start();
+    }
+
+    return {
+      port,
+      databaseUrl: url,
+      worker,
+      hub,
+      async stop(graceMs) {
+        // Stop claiming and drain first, while the API still serves progress.
+        if (worker) await worker.stop(graceMs);
+        await cleanup();
+      },
+      abort() {
+        worker?.abortAll();
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

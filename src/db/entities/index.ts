@@ -1,0 +1,22 @@
+export { ApiKeyEntity } from './api-key.entity';
+export { HostEntity } from './host.entity';
+export { ScanEntity } from './scan.entity';
+export { ScanEventEntity } from './scan-event.entity';
+export { ScanResultEntity } from './scan-result.entity';
+export { ScanStepEntity } from './scan-step.entity';
+
+import { ApiKeyEntity } from './api-key.entity';
+import { HostEntity } from './host.entity';
+import { ScanEntity } from './scan.entity';
+import { ScanEventEntity } from './scan-event.entity';
+import { ScanResultEntity } from './scan-result.entity';
+import { ScanStepEntity } from './scan-step.entity';
+
+export const ENTITIES = [
+  ApiKeyEntity,
+  HostEntity,
+  ScanEntity,
+  ScanEventEntity,
+  ScanResultEntity,
+  ScanStepEntity,
+];

@@ -1,0 +1,90 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+import type { ScanStatus, ScanType, Transport } from '../../domain/states';
+import { HostEntity } from './host.entity';
+
+/**
+ * A scan, and the queue entry for it: workers claim rows of this table with
+ * FOR UPDATE SKIP LOCKED (see src/queue/sql.ts), so queue columns live here.
+ */
+@Entity({ tableName: 'scans' })
+@Index({ name: 'scans_created_idx', properties: ['createdAt', 'id'] })
+export class ScanEntity {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => HostEntity, { fieldName: 'host_id', deleteRule: 'cascade' })
+  host!: HostEntity;
+
+  @Property({ type: 'text' })
+  type!: ScanType;
+
+  @Property({ type: 'text' })
+  status!: ScanStatus;
+
+  @Property({ type: 'text' })
+  transport!: Transport;
+
+  @Property({ type: 'text', nullable: true })
+  username: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  credentialId: string | null = null;
+
+  @Property({ type: 'integer', default: 0 })
+  priority: number = 0;
+
+  @Property({ type: 'integer' })
+  timeoutSeconds!: number;
+
+  @Property({ type: 'text', nullable: true })
+  idempotencyKey: string | null = null;
+
+  @Property({ type: 'text' })
+  requestedBy!: string;
+
+  @Property({ type: 'integer', default: 0 })
+  attempt: number = 0;
+
+  @Property({ type: 'integer', default: 3 })
+  maxAttempts: number = 3;
+
+  @Property({ type: 'text', nullable: true })
+  workerId: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  leaseExpiresAt: Date | null = null;
+
+  /** Not claimable before this time (retry backoff). */
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  runAfter: Date = new Date();
+
+  @Property({ type: 'smallint', default: 0 })
+  progress: number = 0;
+
+  @Property({ type: 'text', nullable: true })
+  currentStep: string | null = null;
+
+  /** Seq of the newest row in scan_events for this scan. */
+  @Property({ type: 'integer', default: 0 })
+  lastSeq: number = 0;
+
+  @Property({ type: 'text', nullable: true })
+  errorCode: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  errorMessage: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  cancelRequestedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  startedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  completedAt: Date | null = null;
+}

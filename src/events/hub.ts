@@ -1,0 +1,267 @@
+import type pg from 'pg';
+
+import { toError } from '../domain/errors';
+import { isTerminal } from '../domain/states';
+import type { Logger } from '../logger';
+import { PgListener } from '../queue/listener';
+import type { ScanEventRow, ScanRow } from '../queue/rows';
+import * as sql from '../queue/sql';
+import { SubscriptionQueue } from './subscription-queue';
+
+/** One progress event with the scan row as it was read right after it. */
+export interface ProgressEvent {
+  scanId: string;
+  seq: number;
+  status: ScanEventRow['status'];
+  progress: number;
+  step: string | null;
+  message: string | null;
+  at: Date;
+  scan: ScanRow;
+}
+
+export interface ScanFilter {
+  statuses?: string[];
+  types?: string[];
+}
+
+interface Subscriber {
+  /** Deliver only events of this scan (null: every scan, for dashboards). */
+  scanId: string | null;
+  filter: ScanFilter | null;
+  lastSeq: Map<string, number>;
+  queue: SubscriptionQueue<ProgressEvent>;
+  /** Completes after the terminal event (single-scan subscriptions). */
+  completeOnTerminal: boolean;
+}
+
+export interface HubOptions {
+  pool: pg.Pool;
+  connectionString: string;
+  log: Logger;
+  /** Events a subscriber may have waiting before it is cut off. Default 1000. */
+  maxPendingPerSubscriber?: number;
+}
+
+/**
+ * Fans progress events out to subscribers in this process from one LISTEN
+ * connection. A NOTIFY names (scanId, seq); the hub reads the scan's new log
+ * rows once, whatever the number of subscribers, and hands the same objects
+ * to each. After a reconnect it catches every followed scan up from the log.
+ */
+export class EventHub {
+  private readonly listener: PgListener;
+  private readonly byScan = new Map<string, Set<Subscriber>>();
+  private readonly global = new Set<Subscriber>();
+  /** Highest seq read from the log per followed scan. */
+  private readonly readUpTo = new Map<string, number>();
+  /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
+  private readonly inFlight = new Map<string, { again: boolean }>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: HubOptions) {
+    this.log = options.log.child({ component: 'event-hub' });
+    this.listener = new PgListener({
+      connectionString: options.connectionString,
+      channels: ['scan_events'],
+      log: this.log,
+    });
+    this.listener.on('notification', (_channel: string, payload: string) => this.onNotify(payload));
+    this.listener.on('connected', (reconnect: boolean) => {
+      if (reconnect) this.catchUpAll();
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.listener.stop();
+    for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])]) s.queue.end();
+  }
+
+  get subscriberCount(): number {
+    let n = this.global.size;
+    for (const set of this.byScan.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Follows one scan. With `afterSeq` the stream replays every logged event
+   * after it; without, it starts with the scan's current state. It completes
+   * after the terminal event.
+   */
+  async subscribeScan(scanId: string, afterSeq: number | null): Promise<SubscriptionQueue<ProgressEvent> | null> {
+    const sub = this.register(scanId, null, true);
+    try {
+      const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+      if (!scan) {
+        sub.queue.end();
+        return null;
+      }
+      if (afterSeq === null) {
+        this.deliver(sub, {
+          scanId,
+          seq: scan.last_seq,
+          status: scan.status,
+          progress: scan.progress,
+          step: scan.current_step,
+          message: 'current state',
+          at: new Date(),
+          scan,
+        });
+      } else {
+        sub.lastSeq.set(scanId, afterSeq);
+        if (isTerminal(scan.status) && afterSeq >= scan.last_seq) sub.queue.end();
+      }
+      // Events logged before we registered are read from the log, not lost.
+      this.catchUp(scanId);
+      return sub.queue;
+    } catch (e) {
+      sub.queue.end();
+      throw new Error(`cannot follow scan ${scanId}`, { cause: toError(e) });
+    }
+  }
+
+  /** Follows every scan's events from now on (dashboards). */
+  subscribeAll(filter: ScanFilter | null): SubscriptionQueue<ProgressEvent> {
+    return this.register(null, filter, false).queue;
+  }
+
+  private register(scanId: string | null, filter: ScanFilter | null, completeOnTerminal: boolean): Subscriber {
+    const sub: Subscriber = {
+      scanId,
+      filter,
+      lastSeq: new Map(),
+      completeOnTerminal,
+      queue: new SubscriptionQueue<ProgressEvent>(this.options.maxPendingPerSubscriber ?? 1000, () =>
+        this.unregister(sub),
+      ),
+    };
+    if (scanId === null) this.global.add(sub);
+    else {
+      let set = this.byScan.get(scanId);
+      if (!set) this.byScan.set(scanId, (set = new Set()));
+      set.add(sub);
+    }
+    return sub;
+  }
+
+  private unregister(sub: Subscriber): void {
+    if (sub.scanId === null) {
+      this.global.delete(sub);
+      return;
+    }
+    const set = this.byScan.get(sub.scanId);
+    set?.delete(sub);
+    if (set && set.size === 0) {
+      this.byScan.delete(sub.scanId);
+      this.readUpTo.delete(sub.scanId);
+    }
+  }
+
+  private onNotify(payload: string): void {
+    let scanId: string;
+    let seq: number;
+    try {
+      ({ scanId, seq } = JSON.parse(payload) as { scanId: string; seq: number });
+    } catch {
+      this.log.warn({ payload }, 'ignoring a malformed scan_events payload');
+      return;
+    }
+    if (typeof scanId !== 'string' || !Number.isInteger(seq)) return;
+    if (this.global.size === 0 && !this.byScan.has(scanId)) return;
+    this.catchUp(scanId, seq);
+  }
+
+  private catchUpAll(): void {
+    const ids = new Set(this.byScan.keys());
+    // Dashboards: every scan that may have moved while LISTEN was down.
+    if (this.global.size > 0) {
+      void this.options.pool
+        .query<{ id: string }>(`select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`)
+        .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
+        .catch((e: unknown) => this.log.warn({ err: toError(e) }, 'dashboard catch-up failed'));
+    }
+    for (const id of ids) this.catchUp(id);
+  }
+
+  /** Reads a scan's log after what this hub has read, once, and delivers it. */
+  private catchUp(scanId: string, notifiedSeq?: number): void {
+    // A scan only dashboards watch starts at the notified event, not its history.
+    if (notifiedSeq !== undefined && !this.readUpTo.has(scanId) && !this.byScan.has(scanId)) {
+      this.readUpTo.set(scanId, notifiedSeq - 1);
+    }
+    const running = this.inFlight.get(scanId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.inFlight.set(scanId, state);
+    void (async () => {
+      try {
+        do {
+          state.again = false;
+          await this.readAndDeliver(scanId);
+        } while (state.again);
+      } catch (e) {
+        this.log.warn({ err: toError(e), scanId }, 'reading scan events failed; will retry on the next event or reconnect');
+      } finally {
+        this.inFlight.delete(scanId);
+      }
+    })();
+  }
+
+  private async readAndDeliver(scanId: string): Promise<void> {
+    const subs = this.byScan.get(scanId);
+    // Start from the lowest seq any subscriber of this scan still needs.
+    let from = this.readUpTo.get(scanId) ?? Number.MAX_SAFE_INTEGER;
+    for (const s of subs ?? []) from = Math.min(from, s.lastSeq.get(scanId) ?? 0);
+    if (from === Number.MAX_SAFE_INTEGER) from = 0;
+    const events = (await this.options.pool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from])).rows;
+    if (events.length === 0) return;
+    const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+    if (!scan) return;
+    const last = events[events.length - 1]!.seq;
+    this.readUpTo.set(scanId, Math.max(last, this.readUpTo.get(scanId) ?? 0));
+    for (const e of events) {
+      const event: ProgressEvent = {
+        scanId,
+        seq: e.seq,
+        status: e.status,
+        progress: e.progress,
+        step: e.step,
+        message: e.message,
+        at: e.at,
+        scan,
+      };
+      for (const s of this.byScan.get(scanId) ?? []) this.deliver(s, event);
+      for (const s of this.global) this.deliver(s, event);
+    }
+    if (isTerminal(scan.status) && !this.byScan.has(scanId)) {
+      this.readUpTo.delete(scanId);
+      for (const s of this.global) s.lastSeq.delete(scanId);
+    }
+  }
+
+  private deliver(sub: Subscriber, event: ProgressEvent): void {
+    if (sub.queue.closed) return;
+    const seen = sub.lastSeq.get(event.scanId);
+    if (seen !== undefined && event.seq <= seen) return;
+    if (sub.filter && !matches(sub.filter, event)) {
+      sub.lastSeq.set(event.scanId, event.seq);
+      return;
+    }
+    sub.lastSeq.set(event.scanId, event.seq);
+    sub.queue.push(event);
+    if (sub.completeOnTerminal && isTerminal(event.status)) sub.queue.end();
+  }
+}
+
+function matches(filter: ScanFilter, event: ProgressEvent): boolean {
+  if (filter.statuses?.length && !filter.statuses.includes(event.status)) return false;
+  if (filter.types?.length && !filter.types.includes(event.scan.type)) return false;
+  return true;
+}

@@ -1,0 +1,17 @@
+import type { AuthChecker } from 'type-graphql';
+
+import { type Role, roleAtLeast } from '../../auth/roles';
+import type { AppContext } from '../context';
+import { apiError } from '../common/errors';
+
+/**
+ * `@Authorized('OPERATOR')` means OPERATOR or above. An unauthenticated
+ * caller never gets this far (the context refuses it), so a denial here is
+ * FORBIDDEN.
+ */
+export const authChecker: AuthChecker<AppContext, Role> = ({ context }, roles) => {
+  const need = roles[0];
+  if (!need) return true;
+  if (roleAtLeast(context.principal.role, need)) return true;
+  throw apiError('FORBIDDEN', `this operation needs the ${need} role`);
+};

@@ -1,0 +1,63 @@
+import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
+
+import type { ProgressEvent } from '../../events/hub';
+import { scanFromRow } from '../../services/scan.mapper';
+import { isUuid } from '../../services/validate';
+import { notFound } from '../common/errors';
+import type { AppContext } from '../context';
+import { ScanProgressEvent } from './scan-event.type';
+import { ScanUpdatesFilter } from './scan.input';
+
+interface SubscribeData<A> {
+  args: A;
+  context: AppContext;
+}
+
+/**
+ * Maps hub events to GraphQL payloads. The operation's loaders are cleared
+ * before each event so nested fields (steps, result) are read fresh.
+ */
+async function* toPayloads(source: AsyncIterable<ProgressEvent>, ctx: AppContext): AsyncGenerator<ScanProgressEvent> {
+  for await (const e of source) {
+    ctx.loaders.clearAll();
+    yield { ...e, scan: scanFromRow(e.scan) };
+  }
+}
+
+@Resolver(() => ScanProgressEvent)
+export class ScanSubscriptionResolver {
+  @Subscription(() => ScanProgressEvent, {
+    description:
+      'Progress of one scan: first its current state (or, with afterSeq, every event after that seq), then each change in seq order; completes after the terminal event.',
+    subscribe: async ({ args, context }: SubscribeData<{ id: string; afterSeq?: number | null }>) => {
+      if (!isUuid(args.id)) throw notFound('scan', args.id);
+      const queue = await context.hub.subscribeScan(args.id, args.afterSeq ?? null);
+      if (!queue) throw notFound('scan', args.id);
+      return toPayloads(queue, context);
+    },
+  })
+  scanProgress(
+    @Root() event: ScanProgressEvent,
+    @Arg('id', () => ID) _id: string,
+    @Arg('afterSeq', () => Int, { nullable: true }) _afterSeq?: number,
+  ): ScanProgressEvent {
+    return event;
+  }
+
+  @Subscription(() => ScanProgressEvent, {
+    description: 'Progress events of every scan from now on (dashboards), optionally filtered.',
+    subscribe: ({ args, context }: SubscribeData<{ filter?: ScanUpdatesFilter | null }>) => {
+      const queue = context.hub.subscribeAll({
+        statuses: args.filter?.status ?? undefined,
+        types: args.filter?.type ?? undefined,
+      });
+      return toPayloads(queue, context);
+    },
+  })
+  scanUpdates(
+    @Root() event: ScanProgressEvent,
+    @Arg('filter', () => ScanUpdatesFilter, { nullable: true }) _filter?: ScanUpdatesFilter,
+  ): ScanProgressEvent {
+    return event;
+  }
+}

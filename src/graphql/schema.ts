@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+
+import './common/enums';
+import { authChecker } from './auth/auth-checker';
+import { HostResolver } from './host/host.resolver';
+import { ScanResolver } from './scan/scan.resolver';
+import { ScanSubscriptionResolver } from './scan/scan-subscription.resolver';
+
+export const RESOLVERS = [ScanResolver, ScanSubscriptionResolver, HostResolver] as const;
+
+/** Builds the executable schema; `schema.graphql` at the root is its printed form. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    // Inputs are validated by the services, with BAD_USER_INPUT naming the field.
+    validate: false,
+    emitSchemaFile: false,
+    // Every subscription brings its own `subscribe` (the EventHub); TypeGraphQL
+    // still insists on a PubSub, so it gets one that refuses to be used.
+    pubSub: {
+      publish() {
+        throw new Error('topics are not used: subscriptions read from the EventHub');
+      },
+      subscribe() {
+        throw new Error('topics are not used: subscriptions read from the EventHub');
+      },
+    },
+  });
+}

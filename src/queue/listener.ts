@@ -1,0 +1,121 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+
+import { toError } from '../domain/errors';
+import type { Logger } from '../logger';
+import { backoffMs, sleep, withTimeout } from '../util/net';
+
+export interface ListenerOptions {
+  connectionString: string;
+  channels: string[];
+  log: Logger;
+  /** Interval of the health query that finds a dead connection. Default 5000 ms. */
+  healthIntervalMs?: number;
+  /** Deadline of connect and of the health query. Default 3000 ms. */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * One dedicated LISTEN connection. It reconnects with jittered backoff after
+ * any error, re-LISTENs, and emits `connected` each time it is listening
+ * again, so owners can catch up from the durable log: a NOTIFY is a hint, and
+ * any sent while the connection was down is lost.
+ *
+ * Events: `notification` (channel, payload), `connected` (reconnect: boolean).
+ */
+export class PgListener extends EventEmitter {
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private readonly stopController = new AbortController();
+  private loop: Promise<void> | null = null;
+  private connectedOnce = false;
+
+  constructor(private readonly options: ListenerOptions) {
+    super();
+  }
+
+  /** Resolves once the first LISTEN is in place (or rejects if that fails). */
+  async start(): Promise<void> {
+    const first = new Promise<void>((resolve, reject) => {
+      this.once('connected', () => resolve());
+      this.once('first-error', reject);
+    });
+    this.loop = this.run();
+    await first;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopController.abort();
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.connectAndListen();
+        failures = 0;
+        await this.watch();
+      } catch (e) {
+        const err = toError(e);
+        if (!this.connectedOnce) {
+          this.emit('first-error', new Error('could not LISTEN', { cause: err }));
+          return;
+        }
+        if (this.stopped) return;
+        failures++;
+        this.options.log.warn({ err, failures }, 'LISTEN connection lost; reconnecting');
+      }
+      const old = this.client;
+      this.client = null;
+      old?.removeAllListeners('notification');
+      await old?.end().catch(() => undefined);
+      if (!this.stopped) await sleep(backoffMs(failures, 200, 5_000) + 50, this.stopController.signal);
+    }
+  }
+
+  private async connectAndListen(): Promise<void> {
+    const timeoutMs = this.options.queryTimeoutMs ?? 3_000;
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: timeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+    });
+    this.client = client;
+    client.on('notification', (msg) => {
+      this.emit('notification', msg.channel, msg.payload ?? '');
+    });
+    await withTimeout(client.connect(), timeoutMs + 1_000, 'LISTEN connect timed out');
+    for (const channel of this.options.channels) {
+      await client.query(`listen ${client.escapeIdentifier(channel)}`);
+    }
+    const reconnect = this.connectedOnce;
+    this.connectedOnce = true;
+    this.emit('connected', reconnect);
+  }
+
+  /**
+   * Waits until the connection fails: an `error`/`end` event, or a health
+   * query that does not answer in time (a silent black hole sends no error).
+   */
+  private async watch(): Promise<void> {
+    const client = this.client!;
+    const interval = this.options.healthIntervalMs ?? 5_000;
+    const timeoutMs = this.options.queryTimeoutMs ?? 3_000;
+    const failed = new Promise<never>((_, reject) => {
+      client.once('error', (e) => reject(toError(e)));
+      client.once('end', () => reject(new Error('LISTEN connection ended')));
+    });
+    failed.catch(() => undefined);
+    while (!this.stopped) {
+      await Promise.race([sleep(interval, this.stopController.signal), failed]);
+      if (this.stopped) return;
+      await Promise.race([withTimeout(client.query('select 1'), timeoutMs, 'LISTEN health query timed out'), failed]);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Every statement that moves a scan through its life, in one place (pg-boss
+ * keeps its `plans.ts`, graphile-worker its `sql/`). Each state change is one
+ * statement that updates the scan row and appends its scan_events row, so the
+ * change, its log entry and the trigger's NOTIFY commit together.
+ *
+ * Worker writes are fenced by (id, attempt, worker_id, status = RUNNING): a
+ * write that matches no row means the lease was lost.
+ */
+
+/** Columns the worker and event hub read back from scans. */
+const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
+  timeout_seconds, attempt, max_attempts, worker_id, lease_expires_at, progress, current_step,
+  last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
+  requested_by`;
+
+/** Appends the event for the scan row(s) in CTE `s` and returns those rows. */
+function withEvent(update: string, messageParam: string): string {
+  return `with s as (${update} returning ${SCAN_COLUMNS}),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+          select id, last_seq, status, current_step, progress, ${messageParam} from s)
+    select * from s`;
+}
+
+/**
+ * Creates the PENDING scan with its first event (seq 1). $1 id, $2 host_id,
+ * $3 type, $4 transport, $5 username, $6 credential_id, $7 priority,
+ * $8 timeout_seconds, $9 idempotency_key, $10 requested_by, $11 max_attempts.
+ */
+export const INSERT_SCAN = `with s as (
+    insert into scans (id, host_id, type, status, transport, username, credential_id, priority,
+      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq)
+    values ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, 1)
+    returning ${SCAN_COLUMNS}),
+  e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+        select id, 1, status, null, 0, 'queued' from s)
+  select * from s`;
+
+/** Finds or creates the host row. $1 hostname, $2 port. */
+export const UPSERT_HOST = `insert into hosts (id, hostname, port) values (gen_random_uuid(), $1, $2)
+  on conflict (hostname, port) do update set hostname = excluded.hostname
+  returning id, hostname, port, host_key_fingerprint`;
+
+export const FIND_ACTIVE_SCAN = `select id from scans
+  where host_id = $1 and type = $2 and status in ('PENDING','RUNNING') limit 1`;
+
+export const FIND_BY_IDEMPOTENCY_KEY = `select ${SCAN_COLUMNS} from scans
+  where requested_by = $1 and idempotency_key = $2`;
+
+/**
+ * Claims the best runnable scan: highest priority, then oldest. LOCAL scans go
+ * only to a worker on the target machine. $1 worker_id, $2 lease ms,
+ * $3 worker hostname.
+ */
+export const CLAIM_SCAN = withEvent(
+  `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
+     lease_expires_at = now() + $2 * interval '1 millisecond',
+     started_at = now(), completed_at = null, progress = 0, current_step = null,
+     error_code = null, error_message = null, last_seq = last_seq + 1
+   where id = (
+     select c.id from scans c join hosts h on h.id = c.host_id
+     where c.status = 'PENDING' and c.run_after <= now()
+       and (c.transport = 'SSH' or h.hostname = $3)
+     order by c.priority desc, c.created_at
+     limit 1
+     for update of c skip locked)`,
+  `'claimed by ' || worker_id || ' (attempt ' || attempt || ')'`,
+);
+
+/** Renews the lease; returns cancel_requested_at. $1 id, $2 attempt, $3 worker_id, $4 lease ms. */
+export const HEARTBEAT = `update scans set lease_expires_at = now() + $4 * interval '1 millisecond'
+  where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+  returning cancel_requested_at`;
+
+/** Replaces the attempt's step list. $1 id, $2 names (text[]). */
+export const RESET_STEPS = `with d as (delete from scan_steps where scan_id = $1)
+  insert into scan_steps (scan_id, position, name, status)
+  select $1, n.ordinality - 1, n.name, 'PENDING' from unnest($2::text[]) with ordinality as n(name, ordinality)`;
+
+/**
+ * Moves the fenced scan to a step and/or percent. $1 id, $2 attempt,
+ * $3 worker_id, $4 current_step, $5 progress, $6 message.
+ */
+export const UPDATE_PROGRESS = withEvent(
+  `update scans set current_step = $4, progress = $5, last_seq = last_seq + 1
+   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
+  '$6::text',
+);
+
+/** Fence check inside a transaction: locks the row. $1 id, $2 attempt, $3 worker_id. */
+export const LOCK_FENCED = `select id from scans
+  where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING' for update`;
+
+/** $1 scan id, $2 position, $3 status. */
+export const START_STEP = `update scan_steps set status = $3, started_at = now(), completed_at = null,
+  error_code = null, error_message = null where scan_id = $1 and position = $2`;
+
+/** $1 scan id, $2 position, $3 status, $4 error_code, $5 error_message. */
+export const FINISH_STEP = `update scan_steps set status = $3, completed_at = now(),
+  error_code = $4, error_message = $5 where scan_id = $1 and position = $2`;
+
+/** $1 scan id. */
+export const SKIP_UNFINISHED_STEPS = `update scan_steps set status = 'SKIPPED', completed_at = now()
+  where scan_id = $1 and status in ('PENDING','RUNNING')`;
+
+/** Merges a probe's part into the result document. $1 scan id, $2 jsonb part. */
+export const MERGE_RESULT = `insert into scan_results (scan_id, data, updated_at) values ($1, $2, now())
+  on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now()`;
+
+export const CLEAR_RESULT = `delete from scan_results where scan_id = $1`;
+
+/**
+ * Ends the fenced attempt. $1 id, $2 attempt, $3 worker_id, $4 status,
+ * $5 error_code, $6 error_message, $7 progress, $8 message.
+ */
+export const FINISH_SCAN = withEvent(
+  `update scans set status = $4, error_code = $5, error_message = $6, progress = $7,
+     current_step = null, completed_at = now(), lease_expires_at = null, last_seq = last_seq + 1
+   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
+  '$8::text',
+);
+
+/**
+ * Puts the fenced attempt back in the queue (transient failure, or shutdown),
+ * runnable after $4 ms. $1 id, $2 attempt, $3 worker_id, $5 error_code,
+ * $6 error_message, $7 message, $8 whether the attempt counts against
+ * max_attempts (a shutdown release does not).
+ */
+export const REQUEUE_SCAN = withEvent(
+  `update scans set status = 'PENDING', worker_id = null, lease_expires_at = null,
+     run_after = now() + $4 * interval '1 millisecond', error_code = $5, error_message = $6,
+     current_step = null, progress = 0, last_seq = last_seq + 1,
+     max_attempts = case when $8::boolean then max_attempts else max_attempts + 1 end
+   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
+  '$7::text',
+);
+
+/**
+ * Reaps expired leases: re-queued while attempts remain, else FAILED
+ * WORKER_LOST; a scan whose cancellation was pending ends CANCELLED. Safe to
+ * run from many processes: SKIP LOCKED hands each row to one reaper.
+ */
+export const REAP_EXPIRED = withEvent(
+  `update scans set
+     status = case when cancel_requested_at is not null then 'CANCELLED'
+                   when attempt >= max_attempts then 'FAILED' else 'PENDING' end,
+     error_code = case when cancel_requested_at is not null then 'CANCELLED'
+                       when attempt >= max_attempts then 'WORKER_LOST' else null end,
+     error_message = case when cancel_requested_at is not null then 'cancelled'
+                          when attempt >= max_attempts then 'worker ' || worker_id || ' lost its lease on the last attempt'
+                          else null end,
+     completed_at = case when cancel_requested_at is not null or attempt >= max_attempts then now() end,
+     worker_id = null, lease_expires_at = null, current_step = null,
+     progress = case when cancel_requested_at is not null or attempt >= max_attempts then progress else 0 end,
+     last_seq = last_seq + 1
+   where id in (select id from scans where status = 'RUNNING' and lease_expires_at < now()
+                for update skip locked)`,
+  `case when status = 'PENDING' then 'lease expired; re-queued' else 'lease expired' end`,
+);
+
+/** Cancels a scan that no worker holds yet. $1 id. */
+export const CANCEL_PENDING = withEvent(
+  `update scans set status = 'CANCELLED', error_code = 'CANCELLED', error_message = 'cancelled before it started',
+     completed_at = now(), cancel_requested_at = now(), last_seq = last_seq + 1
+   where id = $1 and status = 'PENDING'`,
+  `'cancelled'`,
+);
+
+/** Asks the worker holding a RUNNING scan to stop. $1 id. */
+export const REQUEST_CANCEL = `update scans set cancel_requested_at = coalesce(cancel_requested_at, now())
+  where id = $1 and status = 'RUNNING' returning id`;
+
+/** Events of one scan after a seq, with the scan row they belong to. $1 id, $2 after seq. */
+export const EVENTS_AFTER = `select scan_id, seq, status, step, progress, message, at
+  from scan_events where scan_id = $1 and seq > $2 order by seq`;
+
+export const SCAN_BY_ID = `select ${SCAN_COLUMNS} from scans where id = $1`;
+
+/** Pins a host key on first contact only. $1 host id, $2 fingerprint. */
+export const PIN_HOST_KEY = `update hosts set host_key_fingerprint = $2, host_key_pinned_at = now()
+  where id = $1 and host_key_fingerprint is null`;
+
+export const HOST_BY_ID = `select id, hostname, port, host_key_fingerprint from hosts where id = $1`;

@@ -1,0 +1,179 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+
+import type { Principal } from '../auth/authenticator';
+import type { WorkerConfig } from '../config';
+import { ScanEntity } from '../db/entities';
+import { TERMINAL_STATUSES, Transport, isTerminal } from '../domain/states';
+import { apiError, badInput, notFound } from '../graphql/common/errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../graphql/common/page';
+import type { ScanFilter, StartScanInput } from '../graphql/scan/scan.input';
+import type { Scan, ScanConnection } from '../graphql/scan/scan.type';
+import type { HostRow, ScanRow } from '../queue/rows';
+import * as sql from '../queue/sql';
+import { scanFromEntity, scanFromRow } from './scan.mapper';
+import {
+  isUuid,
+  validateHostname,
+  validateIdempotencyKey,
+  validateIntRange,
+  validatePort,
+  validateUsername,
+} from './validate';
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/** Scan use cases behind the resolvers: no SQL in resolvers. */
+export class ScanService {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
+  ) {}
+
+  async start(principal: Principal, input: StartScanInput): Promise<Scan> {
+    const hostname = validateHostname(input.target.hostname);
+    const port = validatePort(input.target.port);
+    const username = validateUsername(input.target.username);
+    const transport = input.target.transport ?? Transport.SSH;
+    const timeoutSeconds =
+      validateIntRange(input.timeoutSeconds, 'timeoutSeconds', 1, 86_400) ?? this.defaults.defaultScanTimeoutSeconds;
+    const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
+    const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+    const credentialId = input.target.credentialId ?? null;
+    if (credentialId !== null) {
+      if (!isUuid(credentialId)) throw badInput('target.credentialId', 'must be a credential id');
+      throw badInput('target.credentialId', 'stored credentials are not available in this version');
+    }
+
+    if (idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
+      if (existing) return this.sameRequestOrError(existing, { hostname, port, type: input.type });
+    }
+
+    const host = (await this.pool.query<HostRow>(sql.UPSERT_HOST, [hostname, port])).rows[0]!;
+    try {
+      const res = await this.pool.query<ScanRow>(sql.INSERT_SCAN, [
+        randomUUID(),
+        host.id,
+        input.type,
+        transport,
+        username,
+        credentialId,
+        priority,
+        timeoutSeconds,
+        idempotencyKey,
+        principal.name,
+        this.defaults.maxAttempts,
+      ]);
+      return scanFromRow(res.rows[0]!);
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string };
+      if (err.code === '23505' && err.constraint === 'scans_idempotency_idx' && idempotencyKey) {
+        // Lost a race with the same key: the winner's scan is the answer.
+        const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
+        if (existing) return this.sameRequestOrError(existing, { hostname, port, type: input.type });
+      }
+      if (err.code === '23505' && err.constraint === 'scans_one_active_per_host_type') {
+        const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [host.id, input.type]);
+        const scanId = active.rows[0]?.id;
+        throw apiError('SCAN_IN_PROGRESS', `a ${input.type} scan of ${hostname}:${port} is already pending or running`, {
+          scanId,
+        });
+      }
+      throw new Error('could not insert scan', { cause: e });
+    }
+  }
+
+  private async findByIdempotencyKey(requestedBy: string, key: string): Promise<(ScanRow & { hostname: string; port: number }) | null> {
+    const res = await this.pool.query<ScanRow & { hostname: string; port: number }>(
+      `select s.*, h.hostname, h.port from (${sql.FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`,
+      [requestedBy, key],
+    );
+    return res.rows[0] ?? null;
+  }
+
+  private sameRequestOrError(
+    existing: ScanRow & { hostname: string; port: number },
+    wanted: { hostname: string; port: number; type: string },
+  ): Scan {
+    if (existing.hostname !== wanted.hostname || existing.port !== wanted.port || existing.type !== wanted.type) {
+      throw badInput('idempotencyKey', 'was already used for a different scan request');
+    }
+    return scanFromRow(existing);
+  }
+
+  /**
+   * A PENDING scan is cancelled at once; a RUNNING one gets a stored request
+   * that its worker acts on (NOTIFY speeds it up, the heartbeat guarantees it).
+   */
+  async cancel(id: string): Promise<Scan> {
+    if (!isUuid(id)) throw notFound('scan', id);
+    const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
+    if (pending.rows[0]) return scanFromRow(pending.rows[0]);
+    await this.pool.query(sql.REQUEST_CANCEL, [id]);
+    const row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
+    if (!row) throw notFound('scan', id);
+    if (isTerminal(row.status)) {
+      throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, { scanId: id, status: row.status });
+    }
+    return scanFromRow(row);
+  }
+
+  async get(em: EntityManager, id: string): Promise<Scan | null> {
+    if (!isUuid(id)) return null;
+    const e = await em.findOne(ScanEntity, { id });
+    return e ? scanFromEntity(e) : null;
+  }
+
+  async list(em: EntityManager, filter: ScanFilter | null | undefined, page: PageArgs): Promise<ScanConnection> {
+    const where: Record<string, unknown> = {};
+    if (filter?.status?.length) where.status = { $in: filter.status };
+    if (filter?.type?.length) where.type = { $in: filter.type };
+    if (filter?.hostname) where.host = { hostname: validateHostname(filter.hostname, 'filter.hostname') };
+    return this.page(em, where, page);
+  }
+
+  /** Finished scans, newest first; a non-admin sees only the scans it requested. */
+  async history(em: EntityManager, principal: Principal, hostname: string | null | undefined, page: PageArgs): Promise<ScanConnection> {
+    const where: Record<string, unknown> = { status: { $in: TERMINAL_STATUSES } };
+    if (hostname) where.host = { hostname: validateHostname(hostname, 'hostname') };
+    if (principal.role !== 'ADMIN') where.requestedBy = principal.name;
+    return this.page(em, where, page);
+  }
+
+  async listForHost(em: EntityManager, hostId: string, page: PageArgs): Promise<ScanConnection> {
+    return this.page(em, { host: hostId }, page);
+  }
+
+  /** Keyset pagination on (created_at, id) descending; the cursor names the last row's id. */
+  private async page(em: EntityManager, where: Record<string, unknown>, page: PageArgs): Promise<ScanConnection> {
+    const first = validateIntRange(page.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+    let afterId: string | null = null;
+    if (page.after) {
+      afterId = decodeCursor(page.after);
+      if (!afterId) throw badInput('after', 'is not a cursor this API issued');
+    }
+    const totalCount = await em.count(ScanEntity, where);
+    const qb = em.createQueryBuilder(ScanEntity, 's').select('*').where(where);
+    if (afterId) {
+      qb.andWhere('(s.created_at, s.id) < (select c.created_at, c.id from scans c where c.id = ?)', [afterId]);
+    }
+    const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).getResultList();
+    const nodes = rows.slice(0, first).map(scanFromEntity);
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return {
+      edges,
+      totalCount,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: afterId !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+}

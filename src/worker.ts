@@ -1,0 +1,4 @@
+/** `npm run worker`: a worker only. */
+import { run } from './run';
+
+run({ api: false, worker: true });

@@ -1,0 +1,195 @@
+import type pg from 'pg';
+
+import type { WorkerConfig } from '../config';
+import { toError } from '../domain/errors';
+import type { Logger } from '../logger';
+import { claimScan, type Lease, LeaseLostError, reapExpiredLeases } from '../queue/lease';
+import { PgListener } from '../queue/listener';
+import { sleep } from '../util/net';
+import { executeScan, type StopReason } from './execute-scan';
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  connectionString: string;
+  config: WorkerConfig;
+  log: Logger;
+}
+
+interface Running {
+  lease: Lease;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Claims scans from the queue and runs up to `concurrency` of them. Wakes on
+ * NOTIFY `scan_queue`, polls as a fallback, renews each lease by heartbeat
+ * (which also notices cancellation and a lost lease), and reaps expired
+ * leases of dead workers.
+ */
+export class Worker {
+  private readonly running = new Map<string, Running>();
+  private readonly listener: PgListener;
+  private readonly log: Logger;
+  private timers: NodeJS.Timeout[] = [];
+  private claiming = false;
+  private claimAgain = false;
+  private draining = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
+    this.listener = new PgListener({
+      connectionString: options.connectionString,
+      channels: ['scan_queue', 'scan_cancel'],
+      log: this.log,
+    });
+    this.listener.on('notification', (channel: string, payload: string) => {
+      if (channel === 'scan_queue') this.fill();
+      else if (channel === 'scan_cancel') this.checkNow(payload);
+    });
+    // Anything announced while LISTEN was down is found by claiming again.
+    this.listener.on('connected', () => this.fill());
+  }
+
+  get activeScanIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.options;
+    await this.listener.start();
+    this.timers.push(setInterval(() => this.fill(), config.pollIntervalMs));
+    this.timers.push(setInterval(() => void this.reap(), config.reaperIntervalMs));
+    this.log.info({ concurrency: config.concurrency }, 'worker started');
+    void this.reap();
+    this.fill();
+  }
+
+  /**
+   * Stops claiming, lets running scans finish for `graceMs`, then aborts the
+   * rest, which release their scans to the queue without spending an attempt.
+   */
+  async stop(graceMs = this.options.config.shutdownGraceMs): Promise<void> {
+    this.draining = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const graceful = await Promise.race([all().then(() => true), sleep(graceMs).then(() => false)]);
+    if (!graceful) {
+      this.log.warn({ scans: this.activeScanIds }, 'grace period over; releasing running scans');
+      for (const r of this.running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
+      await all();
+    }
+    await this.listener.stop();
+    this.log.info('worker stopped');
+  }
+
+  /** Aborts everything at once (second signal). Scans are left to the reaper. */
+  abortAll(): void {
+    for (const r of this.running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
+  }
+
+  /** Claims until the worker is full or the queue is empty. Re-entrant calls coalesce. */
+  fill(): void {
+    if (this.draining) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = true;
+    void (async () => {
+      try {
+        do {
+          this.claimAgain = false;
+          while (!this.draining && this.running.size < this.options.config.concurrency) {
+            const { pool, config } = this.options;
+            const lease = await claimScan(pool, config.workerId, config.hostname, config.leaseMs);
+            if (!lease) break;
+            this.run(lease);
+          }
+        } while (this.claimAgain && !this.draining);
+      } catch (e) {
+        this.log.error({ err: toError(e) }, 'claiming failed; the poll will try again');
+      } finally {
+        this.claiming = false;
+      }
+    })();
+  }
+
+  private run(lease: Lease): void {
+    const controller = new AbortController();
+    const log = this.log.child({ scanId: lease.id, attempt: lease.attempt });
+    log.info({ type: lease.scan.type }, 'scan claimed');
+    const heartbeat = setInterval(() => void this.beat(lease, controller, log), this.options.config.heartbeatMs);
+    const deps = {
+      pool: this.options.pool,
+      config: this.options.config,
+      log,
+      wakeAfter: (ms: number) => {
+        const t = setTimeout(() => this.fill(), ms);
+        t.unref();
+      },
+    };
+    const done = executeScan(lease, deps, controller.signal)
+      .catch((e: unknown) => {
+        if (e instanceof LeaseLostError || controller.signal.aborted) {
+          log.warn({ err: toError(e) }, 'scan abandoned');
+        } else {
+          log.error({ err: toError(e) }, 'scan ended with an internal error');
+          return this.failInternal(lease, e);
+        }
+      })
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.running.delete(lease.id);
+        this.fill();
+      });
+    this.running.set(lease.id, { lease, controller, done });
+  }
+
+  private async failInternal(lease: Lease, e: unknown): Promise<void> {
+    try {
+      await lease.finish('FAILED', lease.scan.progress, { code: 'INTERNAL', message: toError(e).message }, 'internal error');
+    } catch (finishError) {
+      // The reaper re-queues it once the lease runs out.
+      this.log.error({ err: toError(finishError), scanId: lease.id }, 'could not record the failure');
+    }
+  }
+
+  private async beat(lease: Lease, controller: AbortController, log: Logger): Promise<void> {
+    if (controller.signal.aborted) return;
+    try {
+      const { cancelRequested } = await lease.heartbeat();
+      if (cancelRequested) {
+        log.info('cancellation requested');
+        controller.abort({ kind: 'cancel' } satisfies StopReason);
+      }
+    } catch (e) {
+      if (e instanceof LeaseLostError) {
+        log.warn('lease lost; aborting the scan');
+        controller.abort({ kind: 'lease-lost' } satisfies StopReason);
+      } else {
+        // A database blip: the lease outlives a few missed beats.
+        log.warn({ err: toError(e) }, 'heartbeat failed');
+      }
+    }
+  }
+
+  /** NOTIFY on scan_cancel: check that scan now instead of at the next heartbeat. */
+  private checkNow(scanId: string): void {
+    const r = this.running.get(scanId);
+    if (r) void this.beat(r.lease, r.controller, this.log.child({ scanId }));
+  }
+
+  private async reap(): Promise<void> {
+    try {
+      const rows = await reapExpiredLeases(this.options.pool);
+      for (const row of rows) {
+        this.log.warn({ scanId: row.id, attempt: row.attempt, status: row.status }, 'reaped an expired lease');
+      }
+      if (rows.some((r) => r.status === 'PENDING')) this.fill();
+    } catch (e) {
+      this.log.warn({ err: toError(e) }, 'reaper failed');
+    }
+  }
+}
