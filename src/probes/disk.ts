@@ -11,10 +11,33 @@ const NAME = 'disk';
  * overlay is kept only as `/`, where it is the root of a container.
  */
 const SKIPPED_TYPES = new Set([
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts',
-  'devtmpfs', 'efivarfs', 'fuse.gvfsd-fuse', 'fuse.lxcfs', 'fuse.portal', 'fusectl',
-  'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs', 'securityfs',
-  'selinuxfs', 'squashfs', 'sysfs', 'tmpfs', 'tracefs',
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fuse.gvfsd-fuse',
+  'fuse.lxcfs',
+  'fuse.portal',
+  'fusectl',
+  'hugetlbfs',
+  'mqueue',
+  'nsfs',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'squashfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
 ]);
 const ROOT_ONLY_TYPES = new Set(['overlay', 'aufs']);
 
@@ -75,7 +98,11 @@ export const diskProbe: Probe = {
   parse(output) {
     const found = sections(outputLines(NAME, output, { complete: true }));
     if (found.some((s) => s.name === 'no-mount-table')) {
-      throw unsupportedOs(NAME, 'df cannot read the mount table and /proc/mounts is missing', output);
+      throw unsupportedOs(
+        NAME,
+        'df cannot read the mount table and /proc/mounts is missing',
+        output,
+      );
     }
     const df = found.find((s) => s.name === 'df');
     if (!df) throw unusable(NAME, 'no df output marker', output);
@@ -86,7 +113,16 @@ export const diskProbe: Probe = {
       const m = LINE.exec(line);
       if (!m) throw unusable(NAME, `unexpected df line "${line.slice(0, 80)}"`, output);
       parsed += 1;
-      const [, filesystem = '', type = '', blocks = '', used = '', avail = '', capacity = '', mount = ''] = m;
+      const [
+        ,
+        filesystem = '',
+        type = '',
+        blocks = '',
+        used = '',
+        avail = '',
+        capacity = '',
+        mount = '',
+      ] = m;
       const sizeBytes = kibToBytes(blocks);
       const usedBytes = kibToBytes(used);
       const availableBytes = kibToBytes(avail);
@@ -106,7 +142,8 @@ export const diskProbe: Probe = {
         usePercent: Number(capacity.slice(0, -1)),
       });
     }
-    if (parsed === 0 && output.exitCode !== 0) throw unusable(NAME, 'df printed no filesystems', output);
+    if (parsed === 0 && output.exitCode !== 0)
+      throw unusable(NAME, 'df printed no filesystems', output);
     return { disks: [...byMount.values()] };
   },
 };

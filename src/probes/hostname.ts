@@ -16,7 +16,11 @@ export const hostnameProbe: Probe = {
     const lines = outputLines(NAME, output).map((l) => l.trim());
     const [hostname] = lines;
     if (lines.length !== 1 || hostname === undefined || !HOSTNAME.test(hostname)) {
-      throw unusable(NAME, `expected one host name, got "${lines.join(' | ').slice(0, 80)}"`, output);
+      throw unusable(
+        NAME,
+        `expected one host name, got "${lines.join(' | ').slice(0, 80)}"`,
+        output,
+      );
     }
     return { hostname };
   },

@@ -10,7 +10,16 @@ import { processesProbe } from './processes';
 import { uptimeProbe } from './uptime';
 
 export type { CommandOutput, Probe } from './probe';
-export { diskProbe, hostnameProbe, interfacesProbe, memoryProbe, osProbe, packagesProbe, processesProbe, uptimeProbe };
+export {
+  diskProbe,
+  hostnameProbe,
+  interfacesProbe,
+  memoryProbe,
+  osProbe,
+  packagesProbe,
+  processesProbe,
+  uptimeProbe,
+};
 
 export const QUICK_PROBES: readonly Probe[] = Object.freeze([
   osProbe,

@@ -43,8 +43,11 @@ function intOrNull(text: string | undefined): number | null {
 export function formatIpv6(hex: string): string {
   const groups = (hex.match(/.{4}/g) ?? []).map((g) => parseInt(g, 16).toString(16));
   let best = { start: -1, len: 0 };
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== '0') { i += 1; continue; }
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== '0') {
+      i += 1;
+      continue;
+    }
     let j = i;
     while (groups[j] === '0') j += 1;
     if (j - i > best.len) best = { start: i, len: j - i };
@@ -92,7 +95,8 @@ function applyIpAddr(section: Section, byName: Map<string, InterfaceInfo>, fail:
     const [address = '', own] = m[3].split('/');
     const peer = /\bpeer \S+?\/(\d+)/.exec(m[4] ?? '')?.[1];
     const prefixLength = Number(own ?? peer ?? (family === 'IPV6' ? 128 : 32));
-    if (!address || !Number.isInteger(prefixLength)) throw fail(`bad address in "${line.slice(0, 80)}"`);
+    if (!address || !Number.isInteger(prefixLength))
+      throw fail(`bad address in "${line.slice(0, 80)}"`);
     const name = m[1].split('@')[0] ?? m[1];
     const iface = byName.get(name) ?? newInterface(name);
     byName.set(name, iface);
@@ -109,7 +113,11 @@ function applyIfInet6(section: Section, byName: Map<string, InterfaceInfo>, fail
     }
     const iface = byName.get(name) ?? newInterface(name);
     byName.set(name, iface);
-    const address: InterfaceAddress = { address: formatIpv6(hex.toLowerCase()), family: 'IPV6', prefixLength: parseInt(prefix, 16) };
+    const address: InterfaceAddress = {
+      address: formatIpv6(hex.toLowerCase()),
+      family: 'IPV6',
+      prefixLength: parseInt(prefix, 16),
+    };
     iface.addresses.push(address);
   }
 }
@@ -136,7 +144,9 @@ export const interfacesProbe: Probe = {
         addresses: [],
       });
     }
-    const link = get('ip-link');
+    // An ip that printed no links (no netlink access, a broken build) is no better than none.
+    const ipLink = get('ip-link');
+    const link = ipLink && ipLink.lines.length > 0 ? ipLink : undefined;
     const byName = link ? new Map<string, InterfaceInfo>() : sysfs;
     if (link) {
       for (const line of link.lines) {
@@ -151,8 +161,12 @@ export const interfacesProbe: Probe = {
     const inet6 = get('if-inet6');
     if (inet6) applyIfInet6(inet6, byName, fail);
     if (byName.size === 0) {
-      if (!link && !inet6) {
-        throw unsupportedOs(NAME, 'no ip command, /sys/class/net or /proc/net/if_inet6 to read', output);
+      if (!link && !inet6 && !get('ip-addr')?.lines.length) {
+        throw unsupportedOs(
+          NAME,
+          'no ip command, /sys/class/net or /proc/net/if_inet6 to read',
+          output,
+        );
       }
       throw fail('no network interfaces listed');
     }

@@ -60,7 +60,11 @@ export function outputLines(
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   if (lines.length === 0) throw unusable(probe, 'empty output', output);
   if (options.complete && !text.endsWith('\n')) {
-    throw unusable(probe, `output truncated after "${snippet(lines[lines.length - 1] ?? '', 60)}"`, output);
+    throw unusable(
+      probe,
+      `output truncated after "${snippet(lines[lines.length - 1] ?? '', 60)}"`,
+      output,
+    );
   }
   return lines;
 }

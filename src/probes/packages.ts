@@ -31,6 +31,8 @@ const COMMAND = [
 
 /** Package output is long: a desktop has thousands. */
 const MAX_BYTES = 16 * 1024 * 1024;
+/** `rpm -qa` reads a database that can take seconds on a cold cache. */
+const TIMEOUT_MS = 60_000;
 
 type Fail = (message: string) => Error;
 
@@ -58,7 +60,8 @@ function dpkg(lines: readonly string[], fail: Fail): PackageItem[] {
 function rpm(lines: readonly string[], fail: Fail): PackageItem[] {
   return lines.map((line) => {
     const [name, version, arch] = line.split('\t');
-    if (!name || !version || arch === undefined) throw fail(`unexpected rpm line "${line.slice(0, 80)}"`);
+    if (!name || !version || arch === undefined)
+      throw fail(`unexpected rpm line "${line.slice(0, 80)}"`);
     return { name, version, arch: arch === '(none)' || arch === '' ? null : arch };
   });
 }
@@ -83,7 +86,8 @@ function apk(lines: readonly string[], fail: Fail): PackageItem[] {
 function pacman(lines: readonly string[], fail: Fail): PackageItem[] {
   return lines.map((line) => {
     const [name, version, extra] = line.trim().split(/\s+/);
-    if (!name || !version || extra !== undefined) throw fail(`unexpected pacman line "${line.slice(0, 80)}"`);
+    if (!name || !version || extra !== undefined)
+      throw fail(`unexpected pacman line "${line.slice(0, 80)}"`);
     return { name, version, arch: null };
   });
 }
@@ -92,6 +96,7 @@ export const packagesProbe: Probe = {
   name: NAME,
   command: COMMAND,
   maxBytes: MAX_BYTES,
+  timeoutMs: TIMEOUT_MS,
   parse(output) {
     const found = sections(outputLines(NAME, output, { complete: true }));
     const fail: Fail = (message) => unusable(NAME, message, output);
@@ -99,10 +104,15 @@ export const packagesProbe: Probe = {
     if (!section) throw fail('no package manager marker');
     const manager = section.arg;
     if (manager === 'none') {
-      throw commandFailed(NAME, 'no supported package manager found (dpkg, apk, rpm, pacman)', output);
+      throw commandFailed(
+        NAME,
+        'no supported package manager found (dpkg, apk, rpm, pacman)',
+        output,
+      );
     }
     // A manager that failed outright prints nothing after its marker.
-    if (section.lines.length === 0 && output.exitCode !== 0) throw fail(`${manager} listed nothing`);
+    if (section.lines.length === 0 && output.exitCode !== 0)
+      throw fail(`${manager} listed nothing`);
     let items: PackageItem[];
     switch (manager) {
       case 'dpkg':
@@ -120,7 +130,9 @@ export const packagesProbe: Probe = {
       default:
         throw fail(`unknown package manager "${manager}"`);
     }
-    items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : (a.arch ?? '').localeCompare(b.arch ?? '')));
+    items.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : (a.arch ?? '').localeCompare(b.arch ?? ''),
+    );
     const packages: PackagesInfo = { manager, count: items.length, items };
     return { packages };
   },

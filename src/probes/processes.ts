@@ -92,13 +92,24 @@ function fromProc(procs: Section, ctx: ProcContext, fail: (m: string) => Error):
     const stat = m?.[4] ?? '';
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 1).trim().split(/\s+/);
+    const fields = stat
+      .slice(close + 1)
+      .trim()
+      .split(/\s+/);
     const [utime, stime, start] = [fields[11], fields[12], fields[19]].map(Number);
     const rssKib = m?.[3];
     const rssBytes = rssKib === undefined ? null : kibToBytes(rssKib);
-    if (!m?.[1] || open < 0 || close < open || rssBytes === null || rssKib === undefined ||
-        utime === undefined || stime === undefined || start === undefined ||
-        [utime, stime, start].some((n) => !Number.isFinite(n))) {
+    if (
+      !m?.[1] ||
+      open < 0 ||
+      close < open ||
+      rssBytes === null ||
+      rssKib === undefined ||
+      utime === undefined ||
+      stime === undefined ||
+      start === undefined ||
+      [utime, stime, start].some((n) => !Number.isFinite(n))
+    ) {
       throw fail(`unexpected /proc line "${line.slice(0, 80)}"`);
     }
     const uid = m[2] ?? '';
@@ -130,7 +141,8 @@ export const processesProbe: Probe = {
     } else if (ps?.arg === 'proc') {
       const procs = get('procs');
       const uptime = Number(get('uptime')?.arg);
-      if (!procs || !Number.isFinite(uptime)) throw unusable(NAME, '/proc listing incomplete', output);
+      if (!procs || !Number.isFinite(uptime))
+        throw unusable(NAME, '/proc listing incomplete', output);
       const hz = Number(get('hz')?.arg) || DEFAULT_HZ;
       const memTotalKib = Number(get('memtotal')?.arg) || null;
       const users = new Map<string, string>();

@@ -18,7 +18,11 @@ export const uptimeProbe: Probe = {
     const m = /^(\d+)(?:\.\d+)?\s+\d+(?:\.\d+)?$/.exec(lines[0]?.trim() ?? '');
     const seconds = m?.[1] === undefined ? NaN : Number(m[1]);
     if (lines.length !== 1 || !Number.isSafeInteger(seconds)) {
-      throw unusable(NAME, `unexpected /proc/uptime content "${lines.join(' | ').slice(0, 80)}"`, output);
+      throw unusable(
+        NAME,
+        `unexpected /proc/uptime content "${lines.join(' | ').slice(0, 80)}"`,
+        output,
+      );
     }
     return { uptimeSeconds: seconds };
   },

@@ -52,7 +52,11 @@ describe('disk probe on BusyBox df (no -l)', () => {
 
   it('takes BusyBox’s own rounding of Capacity', () => {
     // GNU rounds the percentage up (23%), BusyBox to nearest (22%), for the same disk.
-    expect(list[0]).toMatchObject({ sizeBytes: 264212084 * 1024, usedBytes: 23797020 * 1024, usePercent: 22 });
+    expect(list[0]).toMatchObject({
+      sizeBytes: 264212084 * 1024,
+      usedBytes: 23797020 * 1024,
+      usePercent: 22,
+    });
   });
 });
 
@@ -71,7 +75,8 @@ describe('disk probe in chroots', () => {
   });
 
   it('drops overlay mounted anywhere else', () => {
-    const line = 'overlay overlay 264212084 23801312 82589600 23% /var/lib/docker/overlay2/abc/merged';
+    const line =
+      'overlay overlay 264212084 23801312 82589600 23% /var/lib/docker/overlay2/abc/merged';
     expect(diskProbe.parse(ok(`@@df local\n${line}\n`)).disks).toEqual([]);
   });
 
@@ -84,7 +89,11 @@ describe('disk probe in chroots', () => {
   });
 
   it('reports UNSUPPORTED_OS when there is no mount table at all', () => {
-    expectScanError(() => disks('debian-11-bullseye-chroot-no-proc'), ScanErrorCode.UNSUPPORTED_OS, /\/proc\/mounts/);
+    expectScanError(
+      () => disks('debian-11-bullseye-chroot-no-proc'),
+      ScanErrorCode.UNSUPPORTED_OS,
+      /\/proc\/mounts/,
+    );
   });
 });
 
@@ -101,12 +110,20 @@ describe('disk probe on bad output', () => {
   });
 
   it('rejects a line that is not df -P -T output', () => {
-    const human = '@@df local\nFilesystem Size Used Avail Use% Mounted on\n/dev/vda 252G 23G 79G 23% /\n';
-    expectScanError(() => diskProbe.parse(ok(human)), ScanErrorCode.PARSE_ERROR, /unexpected df line/);
+    const human =
+      '@@df local\nFilesystem Size Used Avail Use% Mounted on\n/dev/vda 252G 23G 79G 23% /\n';
+    expectScanError(
+      () => diskProbe.parse(ok(human)),
+      ScanErrorCode.PARSE_ERROR,
+      /unexpected df line/,
+    );
   });
 
   it('rejects output without the marker', () => {
-    expectScanError(() => diskProbe.parse(ok(captured.replace('@@df local\n', ''))), ScanErrorCode.PARSE_ERROR);
+    expectScanError(
+      () => diskProbe.parse(ok(captured.replace('@@df local\n', ''))),
+      ScanErrorCode.PARSE_ERROR,
+    );
   });
 });
 
@@ -116,7 +133,9 @@ describe('disk probe on this machine', () => {
     const fs = statfsSync('/');
     expect(root?.sizeBytes).toBe(fs.blocks * fs.bsize);
     const avail = fs.bavail * fs.bsize;
-    expect(Math.abs((root?.availableBytes ?? 0) - avail)).toBeLessThan(avail * 0.01 + 64 * 1024 * 1024);
+    expect(Math.abs((root?.availableBytes ?? 0) - avail)).toBeLessThan(
+      avail * 0.01 + 64 * 1024 * 1024,
+    );
   }
 
   it('reports / with the size statfs gives', () => {

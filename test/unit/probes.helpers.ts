@@ -49,7 +49,11 @@ export function scanErrorOf(fn: () => unknown): ScanError {
   throw new Error('expected a ScanError, nothing was thrown');
 }
 
-export function expectScanError(fn: () => unknown, code: ScanErrorCode, message?: RegExp): ScanError {
+export function expectScanError(
+  fn: () => unknown,
+  code: ScanErrorCode,
+  message?: RegExp,
+): ScanError {
   const error = scanErrorOf(fn);
   expect(error.code).toBe(code);
   if (message) expect(error.message).toMatch(message);
@@ -60,7 +64,14 @@ export function expectScanError(fn: () => unknown, code: ScanErrorCode, message?
 export function busyboxShell(dir: string): string[] | null {
   const found = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
   if (!found) return null;
-  const made = spawnSync(found, ['sh', '-c', `mkdir -p "$1" && "$2" --install -s "$1" && rm -f "$1/rpm" "$1/rpm2cpio"`, 'sh', dir, found]);
+  const made = spawnSync(found, [
+    'sh',
+    '-c',
+    `mkdir -p "$1" && "$2" --install -s "$1" && rm -f "$1/rpm" "$1/rpm2cpio"`,
+    'sh',
+    dir,
+    found,
+  ]);
   if (made.status !== 0) return null;
   return ['env', '-i', `PATH=${dir}`, 'LC_ALL=C', join(dir, 'sh')];
 }

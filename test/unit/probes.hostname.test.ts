@@ -5,12 +5,14 @@ import { hostnameProbe } from '../../src/probes/hostname';
 import { expectScanError, fixture, ok, runLocally } from './probes.helpers';
 
 describe('hostname probe', () => {
-  it.each(['debian-12-bookworm', 'busybox-1.35', 'debian-11-bullseye-chroot', 'debian-11-bullseye-chroot-no-proc'])(
-    'reads the captured name on %s',
-    (system) => {
-      expect(hostnameProbe.parse(fixture(system, 'hostname'))).toEqual({ hostname: 'vm' });
-    },
-  );
+  it.each([
+    'debian-12-bookworm',
+    'busybox-1.35',
+    'debian-11-bullseye-chroot',
+    'debian-11-bullseye-chroot-no-proc',
+  ])('reads the captured name on %s', (system) => {
+    expect(hostnameProbe.parse(fixture(system, 'hostname'))).toEqual({ hostname: 'vm' });
+  });
 
   it('rejects empty output', () => {
     expectScanError(() => hostnameProbe.parse(ok('\n')), ScanErrorCode.PARSE_ERROR, /empty output/);
@@ -18,12 +20,20 @@ describe('hostname probe', () => {
 
   it('rejects more than one line or a name with spaces', () => {
     expectScanError(() => hostnameProbe.parse(ok('vm\nother\n')), ScanErrorCode.PARSE_ERROR);
-    expectScanError(() => hostnameProbe.parse(ok('Usage: hostname [-v] [name]\n')), ScanErrorCode.PARSE_ERROR);
+    expectScanError(
+      () => hostnameProbe.parse(ok('Usage: hostname [-v] [name]\n')),
+      ScanErrorCode.PARSE_ERROR,
+    );
   });
 
   it('reports COMMAND_FAILED with stderr when every fallback failed', () => {
     expectScanError(
-      () => hostnameProbe.parse({ stdout: '', stderr: 'cat: /proc/sys/kernel/hostname: No such file or directory', exitCode: 1 }),
+      () =>
+        hostnameProbe.parse({
+          stdout: '',
+          stderr: 'cat: /proc/sys/kernel/hostname: No such file or directory',
+          exitCode: 1,
+        }),
       ScanErrorCode.COMMAND_FAILED,
       /No such file/,
     );

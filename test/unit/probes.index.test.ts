@@ -4,21 +4,37 @@ import { FULL_PROBES, probesFor, QUICK_PROBES } from '../../src/probes';
 
 describe('probe sets', () => {
   it('runs os, hostname, uptime, disk and memory in a QUICK scan', () => {
-    expect(probesFor('QUICK').map((p) => p.name)).toEqual(['os', 'hostname', 'uptime', 'disk', 'memory']);
+    expect(probesFor('QUICK').map((p) => p.name)).toEqual([
+      'os',
+      'hostname',
+      'uptime',
+      'disk',
+      'memory',
+    ]);
     expect(probesFor('QUICK')).toBe(QUICK_PROBES);
   });
 
   it('adds packages, processes and interfaces in a FULL scan', () => {
     expect(probesFor('FULL').map((p) => p.name)).toEqual([
-      'os', 'hostname', 'uptime', 'disk', 'memory', 'packages', 'processes', 'interfaces',
+      'os',
+      'hostname',
+      'uptime',
+      'disk',
+      'memory',
+      'packages',
+      'processes',
+      'interfaces',
     ]);
     expect(probesFor('FULL')).toBe(FULL_PROBES);
   });
 
-  it.each(FULL_PROBES.map((p) => [p.name, p]))('%s: its command is valid for dash (POSIX sh)', (_, probe) => {
-    const dash = spawnSync('dash', ['-n', '-c', probe.command], { encoding: 'utf8' });
-    expect(dash.error).toBeUndefined();
-    expect(dash.stderr).toBe('');
-    expect(dash.status).toBe(0);
-  });
+  it.each(FULL_PROBES.map((p) => [p.name, p]))(
+    '%s: its command is valid for dash (POSIX sh)',
+    (_, probe) => {
+      const dash = spawnSync('dash', ['-n', '-c', probe.command], { encoding: 'utf8' });
+      expect(dash.error).toBeUndefined();
+      expect(dash.stderr).toBe('');
+      expect(dash.status).toBe(0);
+    },
+  );
 });

@@ -70,22 +70,50 @@ describe('interfaces probe on BusyBox ip (no "state" word)', () => {
   });
 });
 
+describe('interfaces probe when ip prints nothing', () => {
+  it('uses the sysfs lines of the same capture', () => {
+    // The Debian 12 capture cut after its sysfs section, as an ip without netlink access leaves it.
+    const captured = fixture('debian-12-bookworm', 'interfaces').stdout;
+    const stdout = `${captured.slice(0, captured.indexOf('@@ip-link'))}@@ip-link\n@@ip-addr\n`;
+    const list = interfacesProbe.parse({
+      stdout,
+      stderr: 'Cannot open netlink socket: Permission denied\n',
+      exitCode: 1,
+    }).interfaces;
+    expect(list?.find((i) => i.name === 'eth0')).toEqual({ ...HOST_ETH0, addresses: [] });
+    expect(list?.map((i) => i.name)).toEqual(['eth0', 'ifb0', 'ifb1', 'lo']);
+  });
+});
+
 describe('interfaces probe without ip and /sys (Debian 11 minbase chroot)', () => {
   it('falls back to /proc/net/if_inet6: IPv6 addresses only', () => {
     expect(interfaces('debian-11-bullseye-chroot')).toEqual([
       {
-        name: 'eth0', mac: null, mtu: null, state: 'UNKNOWN',
+        name: 'eth0',
+        mac: null,
+        mtu: null,
+        state: 'UNKNOWN',
         addresses: [
           { address: 'fe80::fc:ff:fe00:1', family: 'IPV6', prefixLength: 64 },
           { address: 'fd00::2', family: 'IPV6', prefixLength: 64 },
         ],
       },
-      { name: 'lo', mac: null, mtu: null, state: 'UNKNOWN', addresses: [{ address: '::1', family: 'IPV6', prefixLength: 128 }] },
+      {
+        name: 'lo',
+        mac: null,
+        mtu: null,
+        state: 'UNKNOWN',
+        addresses: [{ address: '::1', family: 'IPV6', prefixLength: 128 }],
+      },
     ]);
   });
 
   it('reports UNSUPPORTED_OS when not even /proc is there', () => {
-    expectScanError(() => interfaces('debian-11-bullseye-chroot-no-proc'), ScanErrorCode.UNSUPPORTED_OS, /if_inet6/);
+    expectScanError(
+      () => interfaces('debian-11-bullseye-chroot-no-proc'),
+      ScanErrorCode.UNSUPPORTED_OS,
+      /if_inet6/,
+    );
   });
 });
 
@@ -106,12 +134,21 @@ describe('interfaces probe on bad output', () => {
   it('rejects empty and truncated output', () => {
     expectScanError(() => interfacesProbe.parse(ok('')), ScanErrorCode.PARSE_ERROR);
     const captured = fixture('debian-12-bookworm', 'interfaces').stdout;
-    expectScanError(() => interfacesProbe.parse(ok(captured.slice(0, -20))), ScanErrorCode.PARSE_ERROR, /truncated/);
+    expectScanError(
+      () => interfacesProbe.parse(ok(captured.slice(0, -20))),
+      ScanErrorCode.PARSE_ERROR,
+      /truncated/,
+    );
   });
 
   it('rejects lines it does not understand', () => {
-    const ifconfig = '@@sysfs\n@@ip-link\neth0      Link encap:Ethernet  HWaddr 02:fc:00:00:00:01\n';
-    expectScanError(() => interfacesProbe.parse(ok(ifconfig)), ScanErrorCode.PARSE_ERROR, /unexpected ip link line/);
+    const ifconfig =
+      '@@sysfs\n@@ip-link\neth0      Link encap:Ethernet  HWaddr 02:fc:00:00:00:01\n';
+    expectScanError(
+      () => interfacesProbe.parse(ok(ifconfig)),
+      ScanErrorCode.PARSE_ERROR,
+      /unexpected ip link line/,
+    );
     const json = '@@sysfs\n@@ip-link\n[{"ifindex":1,"ifname":"lo"}]\n';
     expectScanError(() => interfacesProbe.parse(ok(json)), ScanErrorCode.PARSE_ERROR);
   });

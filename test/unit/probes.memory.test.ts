@@ -36,19 +36,38 @@ describe('memory probe', () => {
   });
 
   it('computes swap used from SwapTotal and SwapFree', () => {
-    const memory = memoryProbe.parse(ok('MemTotal: 2000 kB\nMemFree: 500 kB\nMemAvailable: 1500 kB\nSwapTotal: 1024 kB\nSwapFree: 256 kB\n')).memory;
-    expect(memory).toMatchObject({ swapTotalBytes: 1024 * 1024, swapUsedBytes: 768 * 1024, usedBytes: 500 * 1024 });
+    const memory = memoryProbe.parse(
+      ok(
+        'MemTotal: 2000 kB\nMemFree: 500 kB\nMemAvailable: 1500 kB\nSwapTotal: 1024 kB\nSwapFree: 256 kB\n',
+      ),
+    ).memory;
+    expect(memory).toMatchObject({
+      swapTotalBytes: 1024 * 1024,
+      swapUsedBytes: 768 * 1024,
+      usedBytes: 500 * 1024,
+    });
   });
 
   it('reports UNSUPPORTED_OS without /proc', () => {
-    expectScanError(() => memoryProbe.parse(fixture('debian-11-bullseye-chroot-no-proc', 'memory')), ScanErrorCode.UNSUPPORTED_OS);
+    expectScanError(
+      () => memoryProbe.parse(fixture('debian-11-bullseye-chroot-no-proc', 'memory')),
+      ScanErrorCode.UNSUPPORTED_OS,
+    );
   });
 
   it('rejects empty, truncated and foreign output', () => {
     const captured = fixture('debian-12-bookworm', 'memory').stdout;
     expectScanError(() => memoryProbe.parse(ok('')), ScanErrorCode.PARSE_ERROR);
-    expectScanError(() => memoryProbe.parse(ok(captured.slice(0, 20))), ScanErrorCode.PARSE_ERROR, /truncated/);
-    expectScanError(() => memoryProbe.parse(ok('              total        used\nMem:     24105    750\n')), ScanErrorCode.PARSE_ERROR, /MemTotal/);
+    expectScanError(
+      () => memoryProbe.parse(ok(captured.slice(0, 20))),
+      ScanErrorCode.PARSE_ERROR,
+      /truncated/,
+    );
+    expectScanError(
+      () => memoryProbe.parse(ok('              total        used\nMem:     24105    750\n')),
+      ScanErrorCode.PARSE_ERROR,
+      /MemTotal/,
+    );
   });
 
   it('matches os.totalmem() and /proc/meminfo on this machine', () => {

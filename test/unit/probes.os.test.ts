@@ -63,7 +63,13 @@ describe('os-release value syntax (os-release(5))', () => {
   });
 
   it('skips comments, blank lines and non-assignments', () => {
-    const vars = parseOsRelease(['# comment', '', 'ID=alpine', 'not an assignment', 'VERSION_ID=3.20.1']);
+    const vars = parseOsRelease([
+      '# comment',
+      '',
+      'ID=alpine',
+      'not an assignment',
+      'VERSION_ID=3.20.1',
+    ]);
     expect([...vars]).toEqual([
       ['ID', 'alpine'],
       ['VERSION_ID', '3.20.1'],
@@ -75,10 +81,17 @@ describe('os probe on bad output', () => {
   const captured = fixture('debian-12-bookworm', 'os').stdout;
 
   it('applies the os-release(5) defaults to an empty os-release file', () => {
-    const os = osProbe.parse(ok('@@kernel 5.10.0\n@@arch aarch64\n@@os-release /etc/os-release\n')).os;
+    const os = osProbe.parse(
+      ok('@@kernel 5.10.0\n@@arch aarch64\n@@os-release /etc/os-release\n'),
+    ).os;
     expect(os).toEqual({
-      id: 'linux', name: 'Linux', version: null, versionId: null, prettyName: 'Linux',
-      kernel: '5.10.0', arch: 'aarch64',
+      id: 'linux',
+      name: 'Linux',
+      version: null,
+      versionId: null,
+      prettyName: 'Linux',
+      kernel: '5.10.0',
+      arch: 'aarch64',
     });
   });
 
@@ -101,7 +114,8 @@ describe('os probe on bad output', () => {
   });
 
   it('rejects an os-release section of garbage', () => {
-    const garbage = '@@kernel 6.1\n@@arch x86_64\n@@os-release /etc/os-release\n\u0000\u0001binary junk\n<html>\n';
+    const garbage =
+      '@@kernel 6.1\n@@arch x86_64\n@@os-release /etc/os-release\n\u0000\u0001binary junk\n<html>\n';
     expectScanError(() => osProbe.parse(ok(garbage)), ScanErrorCode.PARSE_ERROR, /no KEY=value/);
   });
 

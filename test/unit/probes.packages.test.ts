@@ -22,11 +22,17 @@ describe('packages probe on dpkg', () => {
     const info = packages('debian-11-bullseye-chroot');
     expect(info?.count).toBe(96);
     expect(info?.items).toContainEqual({ name: 'dpkg', version: '1.20.13', arch: 'amd64' });
-    expect(info?.items).toContainEqual({ name: 'bsdutils', version: '1:2.36.1-8+deb11u2', arch: 'amd64' });
+    expect(info?.items).toContainEqual({
+      name: 'bsdutils',
+      version: '1:2.36.1-8+deb11u2',
+      arch: 'amd64',
+    });
   });
 
   it('leaves out a removed package whose config files remain (rc)', () => {
-    expect(fixture('debian-11-bullseye-overlay-root', 'packages').stdout).toContain('e2fsprogs\t1.46.2-2\tamd64\trc \n');
+    expect(fixture('debian-11-bullseye-overlay-root', 'packages').stdout).toContain(
+      'e2fsprogs\t1.46.2-2\tamd64\trc \n',
+    );
     const info = packages('debian-11-bullseye-overlay-root');
     expect(info?.count).toBe(95);
     expect(info?.items.map((p) => p.name)).not.toContain('e2fsprogs');
@@ -44,7 +50,11 @@ describe('packages probe on dpkg', () => {
 
 describe('packages probe without a package manager', () => {
   it('reports COMMAND_FAILED naming the managers it looked for (BusyBox userland)', () => {
-    expectScanError(() => packages('busybox-1.35'), ScanErrorCode.COMMAND_FAILED, /no supported package manager.*dpkg, apk, rpm, pacman/);
+    expectScanError(
+      () => packages('busybox-1.35'),
+      ScanErrorCode.COMMAND_FAILED,
+      /no supported package manager.*dpkg, apk, rpm, pacman/,
+    );
   });
 });
 
@@ -56,7 +66,8 @@ describe('packages probe without a package manager', () => {
  */
 describe('packages probe on other managers (constructed inputs)', () => {
   it('parses rpm lines, keeping the epoch and dropping "(none)" arches', () => {
-    const stdout = '@@manager rpm\nbash\t5.1.8-9.el9\tx86_64\nperl-IO\t4:1.43-481.el9\tx86_64\ngpg-pubkey\t8483c65d-5ccc5b19\t(none)\n';
+    const stdout =
+      '@@manager rpm\nbash\t5.1.8-9.el9\tx86_64\nperl-IO\t4:1.43-481.el9\tx86_64\ngpg-pubkey\t8483c65d-5ccc5b19\t(none)\n';
     expect(packagesProbe.parse(ok(stdout)).packages).toEqual({
       manager: 'rpm',
       count: 3,
@@ -69,7 +80,8 @@ describe('packages probe on other managers (constructed inputs)', () => {
   });
 
   it('parses apk database records', () => {
-    const stdout = '@@manager apk\nP:musl\nV:1.2.5-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r29\nA:x86_64\n\n';
+    const stdout =
+      '@@manager apk\nP:musl\nV:1.2.5-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r29\nA:x86_64\n\n';
     expect(packagesProbe.parse(ok(stdout)).packages?.items).toEqual([
       { name: 'busybox', version: '1.36.1-r29', arch: 'x86_64' },
       { name: 'musl', version: '1.2.5-r0', arch: 'x86_64' },
@@ -82,7 +94,11 @@ describe('packages probe on other managers (constructed inputs)', () => {
   });
 
   it('accepts an empty rpm database', () => {
-    expect(packagesProbe.parse(ok('@@manager rpm\n')).packages).toEqual({ manager: 'rpm', count: 0, items: [] });
+    expect(packagesProbe.parse(ok('@@manager rpm\n')).packages).toEqual({
+      manager: 'rpm',
+      count: 0,
+      items: [],
+    });
   });
 });
 
@@ -90,30 +106,57 @@ describe('packages probe on bad output', () => {
   const captured = fixture('debian-12-bookworm', 'packages').stdout;
 
   it('rejects output cut in the middle of a line', () => {
-    expectScanError(() => packagesProbe.parse(ok(captured.slice(0, 5000))), ScanErrorCode.PARSE_ERROR, /truncated/);
+    expectScanError(
+      () => packagesProbe.parse(ok(captured.slice(0, 5000))),
+      ScanErrorCode.PARSE_ERROR,
+      /truncated/,
+    );
   });
 
   it('rejects empty output, and blames a failed command', () => {
     expectScanError(() => packagesProbe.parse(ok('')), ScanErrorCode.PARSE_ERROR);
     expectScanError(
-      () => packagesProbe.parse({ stdout: '@@manager dpkg\n', stderr: 'dpkg-query: error: parsing file /var/lib/dpkg/status', exitCode: 2 }),
+      () =>
+        packagesProbe.parse({
+          stdout: '@@manager dpkg\n',
+          stderr: 'dpkg-query: error: parsing file /var/lib/dpkg/status',
+          exitCode: 2,
+        }),
       ScanErrorCode.COMMAND_FAILED,
       /parsing file/,
     );
   });
 
   it('rejects lines in the wrong format', () => {
-    expectScanError(() => packagesProbe.parse(ok('@@manager dpkg\nii  bash 5.2 amd64 GNU shell\n')), ScanErrorCode.PARSE_ERROR, /unexpected dpkg-query line/);
-    expectScanError(() => packagesProbe.parse(ok('@@manager apk\nbusybox-1.36.1-r29\n')), ScanErrorCode.PARSE_ERROR);
-    expectScanError(() => packagesProbe.parse(ok('@@manager yum\nbash\n')), ScanErrorCode.PARSE_ERROR, /unknown package manager/);
-    expectScanError(() => packagesProbe.parse(ok('bash 5.2\n')), ScanErrorCode.PARSE_ERROR, /marker/);
+    expectScanError(
+      () => packagesProbe.parse(ok('@@manager dpkg\nii  bash 5.2 amd64 GNU shell\n')),
+      ScanErrorCode.PARSE_ERROR,
+      /unexpected dpkg-query line/,
+    );
+    expectScanError(
+      () => packagesProbe.parse(ok('@@manager apk\nbusybox-1.36.1-r29\n')),
+      ScanErrorCode.PARSE_ERROR,
+    );
+    expectScanError(
+      () => packagesProbe.parse(ok('@@manager yum\nbash\n')),
+      ScanErrorCode.PARSE_ERROR,
+      /unknown package manager/,
+    );
+    expectScanError(
+      () => packagesProbe.parse(ok('bash 5.2\n')),
+      ScanErrorCode.PARSE_ERROR,
+      /marker/,
+    );
   });
 });
 
 describe('packages probe on this machine', () => {
   it('counts what dpkg-query -l reports as installed', () => {
     const info = packagesProbe.parse(runLocally(packagesProbe)).packages;
-    const listed = spawnSync('dpkg-query', ['-l'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C', COLUMNS: '300' } }).stdout;
+    const listed = spawnSync('dpkg-query', ['-l'], {
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C', COLUMNS: '300' },
+    }).stdout;
     const installed = listed.split('\n').filter((line) => /^[a-z]i/.test(line)).length;
     expect(info?.manager).toBe('dpkg');
     expect(info?.count).toBe(installed);

@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import { ScanErrorCode } from '../../src/domain/errors';
 import type { ProcessInfo } from '../../src/domain/result';
 import { processesProbe, TOP_PROCESSES } from '../../src/probes/processes';
-import { busyboxShell, expectScanError, fixture, ok, procValue, runLocally } from './probes.helpers';
+import {
+  busyboxShell,
+  expectScanError,
+  fixture,
+  ok,
+  procValue,
+  runLocally,
+} from './probes.helpers';
 
-const processes = (system: string): ProcessInfo[] => processesProbe.parse(fixture(system, 'processes')).processes ?? [];
+const processes = (system: string): ProcessInfo[] =>
+  processesProbe.parse(fixture(system, 'processes')).processes ?? [];
 
 const BEAM = '/usr/lib/erlang/erts-13.1.5/bin/beam.smp -W w -MBas ageffcbf';
 
@@ -16,10 +24,21 @@ describe('processes probe on procps ps (Debian 12)', () => {
 
   it('takes pid, user, RSS, %CPU and %MEM from ps', () => {
     expect(list).toHaveLength(TOP_PROCESSES);
-    expect(list[0]).toMatchObject({ pid: 2929, user: 'rabbitmq', rssBytes: 126136 * 1024, cpuPercent: 1.3, memPercent: 0.5 });
+    expect(list[0]).toMatchObject({
+      pid: 2929,
+      user: 'rabbitmq',
+      rssBytes: 126136 * 1024,
+      cpuPercent: 1.3,
+      memPercent: 0.5,
+    });
     expect(list[0]?.command.startsWith(BEAM)).toBe(true);
     expect(list).toContainEqual({
-      pid: 2181, user: 'postgres', command: 'postgres: 15/main: checkpointer', cpuPercent: 0, memPercent: 0.1, rssBytes: 31412 * 1024,
+      pid: 2181,
+      user: 'postgres',
+      command: 'postgres: 15/main: checkpointer',
+      cpuPercent: 0,
+      memPercent: 0.1,
+      rssBytes: 31412 * 1024,
     });
   });
 
@@ -36,12 +55,20 @@ describe('processes probe on /proc (BusyBox ps has no pcpu, pmem or --sort)', ()
     // beam.smp: utime 411 + stime 168 ticks, started at tick 5008, uptime 493.01 s, HZ 100:
     // 5.79 s of CPU over 442.93 s = 1.3 %, what procps printed for it in the Debian 12 capture.
     // RSS 126136 kB of MemTotal 24684092 kB = 0.5 %.
-    expect(list[0]).toMatchObject({ pid: 2929, user: 'rabbitmq', rssBytes: 126136 * 1024, cpuPercent: 1.3, memPercent: 0.5 });
+    expect(list[0]).toMatchObject({
+      pid: 2929,
+      user: 'rabbitmq',
+      rssBytes: 126136 * 1024,
+      cpuPercent: 1.3,
+      memPercent: 0.5,
+    });
     expect(list[0]?.command.startsWith(BEAM)).toBe(true);
   });
 
   it('names a process that exited before its cmdline was read by its comm', () => {
-    expect(list).toContainEqual(expect.objectContaining({ pid: 18161, command: '[sort]', rssBytes: 1756 * 1024 }));
+    expect(list).toContainEqual(
+      expect.objectContaining({ pid: 18161, command: '[sort]', rssBytes: 1756 * 1024 }),
+    );
   });
 
   it('keeps the 25 largest, sorted', () => {
@@ -57,25 +84,44 @@ describe('processes probe on /proc (BusyBox ps has no pcpu, pmem or --sort)', ()
   });
 
   it('reports UNSUPPORTED_OS without /proc', () => {
-    expectScanError(() => processes('debian-11-bullseye-chroot-no-proc'), ScanErrorCode.UNSUPPORTED_OS);
+    expectScanError(
+      () => processes('debian-11-bullseye-chroot-no-proc'),
+      ScanErrorCode.UNSUPPORTED_OS,
+    );
   });
 });
 
 describe('processes probe on bad output', () => {
   it('rejects empty and marker-only output', () => {
     expectScanError(() => processesProbe.parse(ok('')), ScanErrorCode.PARSE_ERROR);
-    expectScanError(() => processesProbe.parse(ok('@@ps procps\n')), ScanErrorCode.PARSE_ERROR, /no processes/);
+    expectScanError(
+      () => processesProbe.parse(ok('@@ps procps\n')),
+      ScanErrorCode.PARSE_ERROR,
+      /no processes/,
+    );
   });
 
   it('rejects a truncated capture', () => {
     const captured = fixture('debian-12-bookworm', 'processes').stdout;
-    expectScanError(() => processesProbe.parse(ok(captured.slice(0, 300))), ScanErrorCode.PARSE_ERROR, /truncated/);
+    expectScanError(
+      () => processesProbe.parse(ok(captured.slice(0, 300))),
+      ScanErrorCode.PARSE_ERROR,
+      /truncated/,
+    );
   });
 
   it('rejects ps output in another format', () => {
-    const bsd = '@@ps procps\nUSER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 1 0.0 0.0 1 2 ? Ss 09:00 0:01 init\n';
-    expectScanError(() => processesProbe.parse(ok(bsd)), ScanErrorCode.PARSE_ERROR, /unexpected ps line/);
-    expectScanError(() => processesProbe.parse(ok('@@ps proc\n@@uptime 5.0\n@@procs\nS 1 0 12 garbage\n')), ScanErrorCode.PARSE_ERROR);
+    const bsd =
+      '@@ps procps\nUSER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 1 0.0 0.0 1 2 ? Ss 09:00 0:01 init\n';
+    expectScanError(
+      () => processesProbe.parse(ok(bsd)),
+      ScanErrorCode.PARSE_ERROR,
+      /unexpected ps line/,
+    );
+    expectScanError(
+      () => processesProbe.parse(ok('@@ps proc\n@@uptime 5.0\n@@procs\nS 1 0 12 garbage\n')),
+      ScanErrorCode.PARSE_ERROR,
+    );
   });
 
   it('blames a failed command', () => {
@@ -91,7 +137,12 @@ describe('processes probe on this machine', () => {
   const passwd = readFileSync('/etc/passwd', 'utf8');
   const userOf = (pid: number): string => {
     const uid = String(statSync(`/proc/${pid}`).uid);
-    return passwd.split('\n').find((l) => l.split(':')[2] === uid)?.split(':')[0] ?? uid;
+    return (
+      passwd
+        .split('\n')
+        .find((l) => l.split(':')[2] === uid)
+        ?.split(':')[0] ?? uid
+    );
   };
 
   function expectAgreesWithProc(list: ProcessInfo[]): void {

@@ -14,7 +14,11 @@ describe('uptime probe', () => {
   });
 
   it('reports UNSUPPORTED_OS without /proc', () => {
-    expectScanError(() => parse('debian-11-bullseye-chroot-no-proc'), ScanErrorCode.UNSUPPORTED_OS, /procfs/);
+    expectScanError(
+      () => parse('debian-11-bullseye-chroot-no-proc'),
+      ScanErrorCode.UNSUPPORTED_OS,
+      /procfs/,
+    );
   });
 
   it.each([
