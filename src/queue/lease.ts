@@ -50,7 +50,8 @@ export class Lease {
 
   async resetSteps(names: string[]): Promise<void> {
     await this.inTransaction(async (c) => {
-      await c.query(sql.RESET_STEPS, [this.id, names]);
+      await c.query(sql.DELETE_STEPS, [this.id]);
+      await c.query(sql.INSERT_STEPS, [this.id, names]);
       await c.query(sql.CLEAR_RESULT, [this.id]);
     });
   }

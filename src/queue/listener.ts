@@ -13,6 +13,8 @@ export interface ListenerOptions {
   healthIntervalMs?: number;
   /** Deadline of connect and of the health query. Default 3000 ms. */
   queryTimeoutMs?: number;
+  /** Shown in pg_stat_activity. Default `hostscan-listen`. */
+  applicationName?: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export class PgListener extends EventEmitter {
     const client = new pg.Client({
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: timeoutMs,
+      application_name: this.options.applicationName ?? 'hostscan-listen',
       keepAlive: true,
       keepAliveInitialDelayMillis: 5_000,
     });

@@ -72,9 +72,11 @@ export const HEARTBEAT = `update scans set lease_expires_at = now() + $4 * inter
   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
   returning cancel_requested_at`;
 
-/** Replaces the attempt's step list. $1 id, $2 names (text[]). */
-export const RESET_STEPS = `with d as (delete from scan_steps where scan_id = $1)
-  insert into scan_steps (scan_id, position, name, status)
+/** $1 scan id. (Separate from INSERT_STEPS: a CTE's delete is invisible to its own insert.) */
+export const DELETE_STEPS = `delete from scan_steps where scan_id = $1`;
+
+/** The attempt's step list. $1 id, $2 names (text[]). */
+export const INSERT_STEPS = `insert into scan_steps (scan_id, position, name, status)
   select $1, n.ordinality - 1, n.name, 'PENDING' from unnest($2::text[]) with ordinality as n(name, ordinality)`;
 
 /**

@@ -42,6 +42,7 @@ export class Worker {
       connectionString: options.connectionString,
       channels: ['scan_queue', 'scan_cancel'],
       log: this.log,
+      applicationName: 'hostscan-worker-listen',
     });
     this.listener.on('notification', (channel: string, payload: string) => {
       if (channel === 'scan_queue') this.fill();

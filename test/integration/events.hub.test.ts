@@ -1,0 +1,155 @@
+import pg from 'pg';
+
+import { EventHub, type ProgressEvent } from '../../src/events/hub';
+import { createLogger } from '../../src/logger';
+import { claimScan } from '../../src/queue/lease';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { insertScan } from '../support/fixtures';
+
+let db: TestDatabase;
+let hubPool: pg.Pool;
+let hub: EventHub;
+let queries: string[];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  hubPool = new pg.Pool({ connectionString: db.url, max: 5 });
+  // Count what the hub reads, to prove reads do not scale with subscribers.
+  const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
+  queries = [];
+  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+    queries.push(String(args[0]));
+    return query(...args);
+  };
+  hub = new EventHub({ pool: hubPool, connectionString: db.url, log: createLogger('silent') });
+  await hub.start();
+});
+
+afterAll(async () => {
+  await hub.stop();
+  await hubPool.end();
+  await db.drop();
+});
+
+async function drain(iter: AsyncIterable<ProgressEvent>, timeoutMs = 10_000): Promise<ProgressEvent[]> {
+  const out: ProgressEvent[] = [];
+  const timer = setTimeout(() => {
+    void (iter as AsyncIterableIterator<ProgressEvent>).return?.();
+  }, timeoutMs);
+  for await (const e of iter) out.push(e);
+  clearTimeout(timer);
+  return out;
+}
+
+/** Drives a claimed scan through two steps to COMPLETED. */
+async function runScan(workerId: string): Promise<void> {
+  const lease = (await claimScan(db.pool, workerId, 'irrelevant', 30_000))!;
+  await lease.resetSteps(['os', 'hostname']);
+  await lease.startStep(0, 'os', 0);
+  await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
+  await lease.startStep(1, 'hostname', 50);
+  await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
+  await lease.finish('COMPLETED', 100, null, 'completed');
+}
+
+it('sends the current state first, then every event in seq order, and completes after the terminal one', async () => {
+  const scan = await insertScan(db.pool);
+  const stream = (await hub.subscribeScan(scan.id, null))!;
+  const received = drain(stream);
+  await runScan('w1');
+  const events = await received;
+  expect(events[0]).toMatchObject({ seq: 1, status: 'PENDING', message: 'current state' });
+  expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(events.map((e) => e.progress)).toEqual([0, 0, 0, 50, 50, 100, 100]);
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+  expect(events.map((e) => e.step)).toEqual([null, null, 'os', 'os', 'hostname', 'hostname', null]);
+});
+
+it('replays every event after afterSeq, none twice, for a client that reconnects', async () => {
+  const scan = await insertScan(db.pool);
+  await runScan('w2');
+  const stream = (await hub.subscribeScan(scan.id, 3))!;
+  const events = await drain(stream);
+  expect(events.map((e) => e.seq)).toEqual([4, 5, 6, 7]);
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+});
+
+it('completes at once for a finished scan when afterSeq is its last event', async () => {
+  const scan = await insertScan(db.pool);
+  await runScan('w3');
+  const events = await drain((await hub.subscribeScan(scan.id, 7))!);
+  expect(events).toEqual([]);
+});
+
+it('gives a late subscriber of a finished scan its terminal state and completes', async () => {
+  const scan = await insertScan(db.pool);
+  await runScan('w4');
+  const events = await drain((await hub.subscribeScan(scan.id, null))!);
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ seq: 7, status: 'COMPLETED', progress: 100 });
+});
+
+it('returns null for a scan that does not exist', async () => {
+  expect(await hub.subscribeScan('00000000-0000-4000-8000-000000000000', null)).toBeNull();
+});
+
+it('reads each event once for 50 subscribers, not once per subscriber', async () => {
+  const scan = await insertScan(db.pool);
+  const streams = await Promise.all(Array.from({ length: 50 }, () => hub.subscribeScan(scan.id, null)));
+  const all = Promise.all(streams.map((s) => drain(s!)));
+  queries.length = 0;
+  await runScan('w5');
+  const results = await all;
+  for (const events of results) {
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  }
+  const eventReads = queries.filter((q) => q.includes('from scan_events')).length;
+  // 6 new events plus the subscribers' initial catch-up (coalesced into one
+  // read for all 50); NOTIFYs may coalesce further. Per-subscriber reads would be >= 300.
+  expect(eventReads).toBeGreaterThan(0);
+  expect(eventReads).toBeLessThanOrEqual(7);
+  expect(hub.subscriberCount).toBe(0);
+});
+
+it('delivers events of every scan to dashboards, filtered by status', async () => {
+  const all = hub.subscribeAll(null);
+  const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
+  const a = await insertScan(db.pool);
+  const b = await insertScan(db.pool);
+  await runScan('w6');
+  await runScan('w7');
+  const seen: ProgressEvent[] = [];
+  const finished: ProgressEvent[] = [];
+  const deadline = Date.now() + 10_000;
+  const pull = async (it: AsyncIterableIterator<ProgressEvent>, into: ProgressEvent[], want: number) => {
+    while (into.length < want && Date.now() < deadline) {
+      const r = await Promise.race([it.next(), new Promise<null>((res) => setTimeout(() => res(null), 500))]);
+      if (r && !r.done) into.push(r.value);
+    }
+  };
+  await Promise.all([pull(all, seen, 14), pull(finishedOnly, finished, 2)]);
+  await all.return();
+  await finishedOnly.return();
+  for (const id of [a.id, b.id]) {
+    const seqs = seen.filter((e) => e.scanId === id).map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(seqs[seqs.length - 1]).toBe(7);
+  }
+  expect(finished.map((e) => e.status)).toEqual(['COMPLETED', 'COMPLETED']);
+  expect(new Set(finished.map((e) => e.scanId))).toEqual(new Set([a.id, b.id]));
+});
+
+it('catches a subscriber up after the LISTEN connection is killed', async () => {
+  const scan = await insertScan(db.pool);
+  const stream = (await hub.subscribeScan(scan.id, null))!;
+  const received = drain(stream, 20_000);
+  // Kill the hub's LISTEN backend, then produce events while it reconnects.
+  const killed = await db.pool.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity
+     where datname = current_database() and application_name = 'hostscan-api-listen'`,
+  );
+  expect(killed.rowCount).toBe(1);
+  await runScan('w8');
+  const events = await received;
+  expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+});
