@@ -73,7 +73,8 @@ export function collect<T>(
         },
         error: (e) => {
           clearTimeout(timer);
-          reject(e instanceof Error ? e : new Error(JSON.stringify(e)));
+          // A CloseEvent (with its code) or GraphQL errors: hand them over as they are.
+          reject(e);
         },
         complete: () => {
           clearTimeout(timer);

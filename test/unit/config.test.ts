@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('uses documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeNull();
+    expect(c.port).toBe(4000);
+    expect(c.worker.concurrency).toBe(4);
+    expect(c.worker.leaseMs).toBe(10_000);
+    expect(c.worker.heartbeatMs).toBe(3_000);
+    expect(c.worker.hostKeyPolicy).toBe('tofu');
+    expect(c.worker.workerId).toMatch(/:\d+$/);
+  });
+
+  it('names every bad variable in one error', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', WORKER_CONCURRENCY: '0', DATABASE_URL: 'mysql://x', HOST_KEY_POLICY: 'yolo' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/WORKER_CONCURRENCY must be an integer from 1/);
+    expect(problems).toMatch(/DATABASE_URL must start with postgres/);
+    expect(problems).toMatch(/HOST_KEY_POLICY must be one of tofu, strict/);
+    expect((err as ConfigError).problems).toHaveLength(4);
+  });
+
+  it('refuses a heartbeat too slow for its lease', () => {
+    expect(() => loadConfig({ LEASE_MS: '4000', HEARTBEAT_MS: '3000' })).toThrow(/HEARTBEAT_MS/);
+  });
+
+  it('refuses a short ADMIN_TOKEN', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16/);
+  });
+});
