@@ -67,22 +67,25 @@ export function createPool(url: string, log: Logger, max = 10): pg.Pool {
 
 export async function startApp(options: AppOptions): Promise<App> {
   const { config, log } = options;
-  const cleanups: Array<() => Promise<void>> = [];
+  const cleanups: Array<[string, () => Promise<void>]> = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log.warn({ err: toError(e) }, 'shutdown step failed'));
+    for (const [name, fn] of cleanups.reverse()) {
+      log.debug({ step: name }, 'shutdown step');
+      await fn().catch((e: unknown) => log.warn({ err: toError(e), step: name }, 'shutdown step failed'));
+    }
     cleanups.length = 0;
   };
   try {
     const { url, embedded } = await openDatabase(config, log);
-    if (embedded) cleanups.push(() => embedded.stop());
+    if (embedded) cleanups.push(['embedded database', () => embedded.stop()]);
 
     const orm: MikroORM = await openOrm({ url, log });
-    cleanups.push(() => orm.close());
+    cleanups.push(['orm', () => orm.close()]);
     const applied = await migrate(orm, url);
     if (applied.length) log.info({ migrations: applied }, 'applied migrations');
 
     const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
-    cleanups.push(() => pool.end());
+    cleanups.push(['pool', () => pool.end()]);
 
     let worker: Worker | null = null;
     let hub: EventHub | null = null;
@@ -94,7 +97,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       hub = new EventHub({ pool, connectionString: url, log });
       await hub.start();
       const startedHub = hub;
-      cleanups.push(() => startedHub.stop());
+      cleanups.push(['event hub', () => startedHub.stop()]);
       const schema = await buildAppSchema();
       api = createApiServer({
         schema,
@@ -107,7 +110,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       });
       port = await api.listen(config.port, config.host);
       const startedApi = api;
-      cleanups.push(() => startedApi.stop());
+      cleanups.push(['api', () => startedApi.stop()]);
       log.info({ url: `http://${config.host}:${port}/graphql` }, 'API listening');
     }
 

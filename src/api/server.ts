@@ -104,7 +104,9 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         async serverWillStart() {
           return {
             async drainServer() {
+              log.debug('closing WebSockets');
               await wsCleanup.dispose();
+              log.debug('WebSockets closed');
             },
           };
         },
@@ -146,8 +148,10 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       return typeof address === 'object' && address ? address.port : port;
     },
     async stop() {
+      log.debug({ connections: await new Promise((r) => httpServer.getConnections((_e, n) => r(n))) }, 'stopping API');
       if (started) await apollo.stop();
       else httpServer.close();
+      log.debug('API stopped');
     },
   };
 }

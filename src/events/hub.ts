@@ -35,6 +35,8 @@ interface Subscriber {
   completeOnTerminal: boolean;
 }
 
+const MAX_FINISHED_REMEMBERED = 10_000;
+
 export interface HubOptions {
   pool: pg.Pool;
   connectionString: string;
@@ -55,6 +57,12 @@ export class EventHub {
   private readonly global = new Set<Subscriber>();
   /** Highest seq read from the log per followed scan. */
   private readonly readUpTo = new Map<string, number>();
+  /**
+   * Terminal seq of finished scans that only dashboards watched, so a late
+   * NOTIFY or a repeated read cannot deliver their events twice. Bounded:
+   * the oldest entries go first.
+   */
+  private readonly finished = new Map<string, number>();
   /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
   private readonly inFlight = new Map<string, { again: boolean }>();
   private readonly log: Logger;
@@ -95,6 +103,9 @@ export class EventHub {
    */
   async subscribeScan(scanId: string, afterSeq: number | null): Promise<SubscriptionQueue<ProgressEvent> | null> {
     const sub = this.register(scanId, null, true);
+    // Until the starting point is known, drop whatever a concurrent catch-up
+    // delivers: the reads below start from the right seq and miss nothing.
+    sub.lastSeq.set(scanId, Number.MAX_SAFE_INTEGER);
     try {
       const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
       if (!scan) {
@@ -102,6 +113,7 @@ export class EventHub {
         return null;
       }
       if (afterSeq === null) {
+        sub.lastSeq.delete(scanId);
         this.deliver(sub, {
           scanId,
           seq: scan.last_seq,
@@ -116,8 +128,8 @@ export class EventHub {
         sub.lastSeq.set(scanId, afterSeq);
         if (isTerminal(scan.status) && afterSeq >= scan.last_seq) sub.queue.end();
       }
-      // Events logged before we registered are read from the log, not lost.
-      this.catchUp(scanId);
+      // Events logged after the read above come from the log, not lost.
+      if (!sub.queue.closed) this.catchUp(scanId);
       return sub.queue;
     } catch (e) {
       sub.queue.end();
@@ -173,6 +185,7 @@ export class EventHub {
     }
     if (typeof scanId !== 'string' || !Number.isInteger(seq)) return;
     if (this.global.size === 0 && !this.byScan.has(scanId)) return;
+    if (!this.byScan.has(scanId) && seq <= (this.finished.get(scanId) ?? 0)) return;
     this.catchUp(scanId, seq);
   }
 
@@ -217,6 +230,7 @@ export class EventHub {
 
   private async readAndDeliver(scanId: string): Promise<void> {
     const subs = this.byScan.get(scanId);
+    if (!subs && this.finished.has(scanId)) return;
     // Start from the lowest seq any subscriber of this scan still needs.
     let from = this.readUpTo.get(scanId) ?? Number.MAX_SAFE_INTEGER;
     for (const s of subs ?? []) from = Math.min(from, s.lastSeq.get(scanId) ?? 0);
@@ -241,9 +255,17 @@ export class EventHub {
       for (const s of this.byScan.get(scanId) ?? []) this.deliver(s, event);
       for (const s of this.global) this.deliver(s, event);
     }
-    if (isTerminal(scan.status) && !this.byScan.has(scanId)) {
-      this.readUpTo.delete(scanId);
-      for (const s of this.global) s.lastSeq.delete(scanId);
+    const lastEvent = events[events.length - 1]!;
+    if (isTerminal(lastEvent.status) && !this.byScan.has(scanId)) this.forget(scanId, lastEvent.seq);
+  }
+
+  /** A finished scan nobody follows individually: drop its per-scan state. */
+  private forget(scanId: string, terminalSeq: number): void {
+    this.readUpTo.delete(scanId);
+    for (const s of this.global) s.lastSeq.delete(scanId);
+    this.finished.set(scanId, terminalSeq);
+    if (this.finished.size > MAX_FINISHED_REMEMBERED) {
+      this.finished.delete(this.finished.keys().next().value!);
     }
   }
 
