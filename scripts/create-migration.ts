@@ -18,7 +18,9 @@ async function main(): Promise<void> {
       console.log('No changes: the entities match the snapshot.');
       return;
     }
-    console.log(`Wrote migrations/${result.fileName}. Add it to MIGRATIONS in migrations/index.ts.`);
+    console.log(
+      `Wrote migrations/${result.fileName}. Add it to MIGRATIONS in migrations/index.ts.`,
+    );
     console.log(result.diff.up.join('\n'));
   } finally {
     await orm.close();

@@ -3,10 +3,10 @@ import 'reflect-metadata';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 
-import { createApiServer, type ApiServer } from './api/server';
+import { type ApiServer, createApiServer } from './api/server';
 import { Authenticator, bootstrapAdminToken } from './auth/authenticator';
 import type { Config } from './config';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { migrate, openOrm } from './db/orm';
 import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
@@ -71,7 +71,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const cleanup = async () => {
     for (const [name, fn] of cleanups.reverse()) {
       log.debug({ step: name }, 'shutdown step');
-      await fn().catch((e: unknown) => log.warn({ err: toError(e), step: name }, 'shutdown step failed'));
+      await fn().catch((e: unknown) =>
+        log.warn({ err: toError(e), step: name }, 'shutdown step failed'),
+      );
     }
     cleanups.length = 0;
   };

@@ -116,7 +116,11 @@ export function loadConfig(env: Env = process.env): Config {
     host: r.str('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
     adminToken,
-    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logLevel: r.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
     worker: {
       workerId: r.str('WORKER_ID') ?? `${hostname}:${process.pid}`,
       hostname,

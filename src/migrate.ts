@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     const orm = await openOrm({ url, log });
     try {
       const applied = await migrate(orm, url);
-      log.info({ migrations: applied }, applied.length ? 'applied migrations' : 'schema is up to date');
+      log.info(
+        { migrations: applied },
+        applied.length ? 'applied migrations' : 'schema is up to date',
+      );
     } finally {
       await orm.close();
     }
@@ -24,6 +27,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(e instanceof ConfigError ? `${e.message}\n` : `migration failed: ${String((e as Error).stack ?? e)}\n`);
+  process.stderr.write(
+    e instanceof ConfigError
+      ? `${e.message}\n`
+      : `migration failed: ${String((e as Error).stack ?? e)}\n`,
+  );
   process.exitCode = e instanceof ConfigError ? 2 : 1;
 });

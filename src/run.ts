@@ -20,8 +20,12 @@ export function run(roles: Pick<AppOptions, 'api' | 'worker'>): void {
     }
     throw e;
   }
-  const log = createLogger(config.logLevel, { workerId: roles.worker ? config.worker.workerId : undefined });
-  process.on('unhandledRejection', (reason) => log.error({ err: toError(reason) }, 'unhandled rejection'));
+  const log = createLogger(config.logLevel, {
+    workerId: roles.worker ? config.worker.workerId : undefined,
+  });
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: toError(reason) }, 'unhandled rejection'),
+  );
 
   let app: App | null = null;
   let stoppingSince = 0;
@@ -47,7 +51,10 @@ export function run(roles: Pick<AppOptions, 'api' | 'worker'>): void {
       process.exit(130);
     }
     stoppingSince = Date.now();
-    log.info({ signal, graceMs: config.worker.shutdownGraceMs }, 'shutting down; send again to exit now');
+    log.info(
+      { signal, graceMs: config.worker.shutdownGraceMs },
+      'shutting down; send again to exit now',
+    );
     stop();
   };
   process.on('SIGINT', onSignal);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -5,7 +7,6 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import http from 'node:http';
 import type pg from 'pg';
 import { WebSocketServer } from 'ws';
 
@@ -59,7 +60,11 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: 64 * 1024,
+  });
 
   const makeContext = (principal: Principal): AppContext => {
     const em = orm.em.fork();
@@ -134,7 +139,9 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         express.json({ limit: '256kb' }),
         expressMiddleware(apollo, {
           context: async ({ req }) => {
-            const principal = await authenticator.authenticate(bearerToken(req.headers.authorization));
+            const principal = await authenticator.authenticate(
+              bearerToken(req.headers.authorization),
+            );
             if (!principal) throw apiError('UNAUTHENTICATED', 'a valid bearer token is required');
             return makeContext(principal);
           },
@@ -148,7 +155,10 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       return typeof address === 'object' && address ? address.port : port;
     },
     async stop() {
-      log.debug({ connections: await new Promise((r) => httpServer.getConnections((_e, n) => r(n))) }, 'stopping API');
+      log.debug(
+        { connections: await new Promise((r) => httpServer.getConnections((_e, n) => r(n))) },
+        'stopping API',
+      );
       if (started) await apollo.stop();
       else httpServer.close();
       log.debug('API stopped');

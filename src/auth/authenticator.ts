@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+
 import type pg from 'pg';
 
 import type { Logger } from '../logger';
@@ -85,7 +86,9 @@ export async function bootstrapAdminToken(
     await fs.chmod(file, 0o600);
     await client.query('commit');
     log.info({ file }, 'generated the first ADMIN token');
-    process.stdout.write(`\nFirst start: ADMIN token (shown once, also in ${file}):\n  ${token}\n\n`);
+    process.stdout.write(
+      `\nFirst start: ADMIN token (shown once, also in ${file}):\n  ${token}\n\n`,
+    );
     return token;
   } catch (e) {
     await client.query('rollback').catch(() => undefined);

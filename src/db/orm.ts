@@ -1,6 +1,7 @@
+import path from 'node:path';
+
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
-import path from 'node:path';
 import pg from 'pg';
 
 import { MIGRATIONS } from '../../migrations';

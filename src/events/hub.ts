@@ -87,7 +87,8 @@ export class EventHub {
 
   async stop(): Promise<void> {
     await this.listener.stop();
-    for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])]) s.queue.end();
+    for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])])
+      s.queue.end();
   }
 
   get subscriberCount(): number {
@@ -101,7 +102,10 @@ export class EventHub {
    * after it; without, it starts with the scan's current state. It completes
    * after the terminal event.
    */
-  async subscribeScan(scanId: string, afterSeq: number | null): Promise<SubscriptionQueue<ProgressEvent> | null> {
+  async subscribeScan(
+    scanId: string,
+    afterSeq: number | null,
+  ): Promise<SubscriptionQueue<ProgressEvent> | null> {
     const sub = this.register(scanId, null, true);
     // Until the starting point is known, drop whatever a concurrent catch-up
     // delivers: the reads below start from the right seq and miss nothing.
@@ -142,14 +146,19 @@ export class EventHub {
     return this.register(null, filter, false).queue;
   }
 
-  private register(scanId: string | null, filter: ScanFilter | null, completeOnTerminal: boolean): Subscriber {
+  private register(
+    scanId: string | null,
+    filter: ScanFilter | null,
+    completeOnTerminal: boolean,
+  ): Subscriber {
     const sub: Subscriber = {
       scanId,
       filter,
       lastSeq: new Map(),
       completeOnTerminal,
-      queue: new SubscriptionQueue<ProgressEvent>(this.options.maxPendingPerSubscriber ?? 1000, () =>
-        this.unregister(sub),
+      queue: new SubscriptionQueue<ProgressEvent>(
+        this.options.maxPendingPerSubscriber ?? 1000,
+        () => this.unregister(sub),
       ),
     };
     if (scanId === null) this.global.add(sub);
@@ -194,7 +203,9 @@ export class EventHub {
     // Dashboards: every scan that may have moved while LISTEN was down.
     if (this.global.size > 0) {
       void this.options.pool
-        .query<{ id: string }>(`select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`)
+        .query<{ id: string }>(
+          `select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`,
+        )
         .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
         .catch((e: unknown) => this.log.warn({ err: toError(e) }, 'dashboard catch-up failed'));
     }
@@ -221,7 +232,10 @@ export class EventHub {
           await this.readAndDeliver(scanId);
         } while (state.again);
       } catch (e) {
-        this.log.warn({ err: toError(e), scanId }, 'reading scan events failed; will retry on the next event or reconnect');
+        this.log.warn(
+          { err: toError(e), scanId },
+          'reading scan events failed; will retry on the next event or reconnect',
+        );
       } finally {
         this.inFlight.delete(scanId);
       }
@@ -235,7 +249,8 @@ export class EventHub {
     let from = this.readUpTo.get(scanId) ?? Number.MAX_SAFE_INTEGER;
     for (const s of subs ?? []) from = Math.min(from, s.lastSeq.get(scanId) ?? 0);
     if (from === Number.MAX_SAFE_INTEGER) from = 0;
-    const events = (await this.options.pool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from])).rows;
+    const events = (await this.options.pool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from]))
+      .rows;
     if (events.length === 0) return;
     const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
     if (!scan) return;
@@ -256,7 +271,8 @@ export class EventHub {
       for (const s of this.global) this.deliver(s, event);
     }
     const lastEvent = events[events.length - 1]!;
-    if (isTerminal(lastEvent.status) && !this.byScan.has(scanId)) this.forget(scanId, lastEvent.seq);
+    if (isTerminal(lastEvent.status) && !this.byScan.has(scanId))
+      this.forget(scanId, lastEvent.seq);
   }
 
   /** A finished scan nobody follows individually: drop its per-scan state. */

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
+import './common/enums';
 
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 
-import './common/enums';
 import { authChecker } from './auth/auth-checker';
 import { HostResolver } from './host/host.resolver';
 import { ScanResolver } from './scan/scan.resolver';

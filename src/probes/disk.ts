@@ -1,6 +1,6 @@
 import type { DiskInfo } from '../domain/result';
-import type { Probe } from './probe';
 import { kibToBytes, outputLines, sections, unsupportedOs, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'disk';
 

@@ -1,5 +1,5 @@
-import type { Probe } from './probe';
 import { outputLines, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'hostname';
 

@@ -1,7 +1,7 @@
 import type { InterfaceAddress, InterfaceInfo } from '../domain/result';
-import type { Probe } from './probe';
-import { outputLines, sections, unsupportedOs, unusable } from './output';
 import type { Section } from './output';
+import { outputLines, sections, unsupportedOs, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'interfaces';
 

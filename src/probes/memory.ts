@@ -1,6 +1,6 @@
 import type { MemoryInfo } from '../domain/result';
-import type { Probe } from './probe';
 import { kibToBytes, outputLines, parseError, sections, unsupportedOs } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'memory';
 

@@ -1,6 +1,6 @@
 import type { OsInfo } from '../domain/result';
-import type { Probe } from './probe';
 import { outputLines, parseError, sections, unsupportedOs, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'os';
 

@@ -1,6 +1,6 @@
 import type { PackageItem, PackagesInfo } from '../domain/result';
-import type { Probe } from './probe';
 import { commandFailed, outputLines, sections, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'packages';
 

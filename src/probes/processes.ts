@@ -1,7 +1,7 @@
 import type { ProcessInfo } from '../domain/result';
-import type { Probe } from './probe';
-import { kibToBytes, outputLines, parseError, sections, unsupportedOs, unusable } from './output';
 import type { Section } from './output';
+import { kibToBytes, outputLines, parseError, sections, unsupportedOs, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'processes';
 export const TOP_PROCESSES = 25;

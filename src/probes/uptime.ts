@@ -1,5 +1,5 @@
-import type { Probe } from './probe';
 import { outputLines, sections, unsupportedOs, unusable } from './output';
+import type { Probe } from './probe';
 
 const NAME = 'uptime';
 

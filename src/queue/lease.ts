@@ -1,14 +1,17 @@
 import type pg from 'pg';
 
 import type { ScanErrorCode } from '../domain/errors';
-import type { ScanStatus } from '../domain/states';
 import type { ScanResultData } from '../domain/result';
+import type { ScanStatus } from '../domain/states';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
 
 /** Thrown by a fenced write that matched no row: another attempt owns the scan now. */
 export class LeaseLostError extends Error {
-  constructor(readonly scanId: string, readonly attempt: number) {
+  constructor(
+    readonly scanId: string,
+    readonly attempt: number,
+  ) {
     super(`lease lost on scan ${scanId} attempt ${attempt}`);
     this.name = 'LeaseLostError';
   }
@@ -79,9 +82,7 @@ export class Lease {
         outcome.error?.message ?? null,
       ]);
       if (outcome.part) await c.query(sql.MERGE_RESULT, [this.id, JSON.stringify(outcome.part)]);
-      const message = failed
-        ? `step ${name} failed: ${outcome.error!.code}`
-        : `step ${name} done`;
+      const message = failed ? `step ${name} failed: ${outcome.error!.code}` : `step ${name} done`;
       await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, message]);
     });
   }

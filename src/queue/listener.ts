@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+
 import pg from 'pg';
 
 import { toError } from '../domain/errors';
@@ -76,7 +77,8 @@ export class PgListener extends EventEmitter {
       this.client = null;
       old?.removeAllListeners('notification');
       await old?.end().catch(() => undefined);
-      if (!this.stopped) await sleep(backoffMs(failures, 200, 5_000) + 50, this.stopController.signal);
+      if (!this.stopped)
+        await sleep(backoffMs(failures, 200, 5_000) + 50, this.stopController.signal);
     }
   }
 
@@ -118,7 +120,10 @@ export class PgListener extends EventEmitter {
     while (!this.stopped) {
       await Promise.race([sleep(interval, this.stopController.signal), failed]);
       if (this.stopped) return;
-      await Promise.race([withTimeout(client.query('select 1'), timeoutMs, 'LISTEN health query timed out'), failed]);
+      await Promise.race([
+        withTimeout(client.query('select 1'), timeoutMs, 'LISTEN health query timed out'),
+        failed,
+      ]);
     }
   }
 }

@@ -1,13 +1,19 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
 import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
-import { TERMINAL_STATUSES, Transport, isTerminal } from '../domain/states';
+import { isTerminal, TERMINAL_STATUSES, Transport } from '../domain/states';
 import { apiError, badInput, notFound } from '../graphql/common/errors';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor } from '../graphql/common/page';
+import {
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+} from '../graphql/common/page';
 import type { ScanFilter, StartScanInput } from '../graphql/scan/scan.input';
 import type { Scan, ScanConnection } from '../graphql/scan/scan.type';
 import type { HostRow, ScanRow } from '../queue/rows';
@@ -40,7 +46,8 @@ export class ScanService {
     const username = validateUsername(input.target.username);
     const transport = input.target.transport ?? Transport.SSH;
     const timeoutSeconds =
-      validateIntRange(input.timeoutSeconds, 'timeoutSeconds', 1, 86_400) ?? this.defaults.defaultScanTimeoutSeconds;
+      validateIntRange(input.timeoutSeconds, 'timeoutSeconds', 1, 86_400) ??
+      this.defaults.defaultScanTimeoutSeconds;
     const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
     const credentialId = input.target.credentialId ?? null;
@@ -75,20 +82,31 @@ export class ScanService {
       if (err.code === '23505' && err.constraint === 'scans_idempotency_idx' && idempotencyKey) {
         // Lost a race with the same key: the winner's scan is the answer.
         const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
-        if (existing) return this.sameRequestOrError(existing, { hostname, port, type: input.type });
+        if (existing)
+          return this.sameRequestOrError(existing, { hostname, port, type: input.type });
       }
       if (err.code === '23505' && err.constraint === 'scans_one_active_per_host_type') {
-        const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [host.id, input.type]);
+        const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [
+          host.id,
+          input.type,
+        ]);
         const scanId = active.rows[0]?.id;
-        throw apiError('SCAN_IN_PROGRESS', `a ${input.type} scan of ${hostname}:${port} is already pending or running`, {
-          scanId,
-        });
+        throw apiError(
+          'SCAN_IN_PROGRESS',
+          `a ${input.type} scan of ${hostname}:${port} is already pending or running`,
+          {
+            scanId,
+          },
+        );
       }
       throw new Error('could not insert scan', { cause: e });
     }
   }
 
-  private async findByIdempotencyKey(requestedBy: string, key: string): Promise<(ScanRow & { hostname: string; port: number }) | null> {
+  private async findByIdempotencyKey(
+    requestedBy: string,
+    key: string,
+  ): Promise<(ScanRow & { hostname: string; port: number }) | null> {
     const res = await this.pool.query<ScanRow & { hostname: string; port: number }>(
       `select s.*, h.hostname, h.port from (${sql.FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`,
       [requestedBy, key],
@@ -100,7 +118,11 @@ export class ScanService {
     existing: ScanRow & { hostname: string; port: number },
     wanted: { hostname: string; port: number; type: string },
   ): Scan {
-    if (existing.hostname !== wanted.hostname || existing.port !== wanted.port || existing.type !== wanted.type) {
+    if (
+      existing.hostname !== wanted.hostname ||
+      existing.port !== wanted.port ||
+      existing.type !== wanted.type
+    ) {
       throw badInput('idempotencyKey', 'was already used for a different scan request');
     }
     return scanFromRow(existing);
@@ -118,7 +140,10 @@ export class ScanService {
     const row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
     if (!row) throw notFound('scan', id);
     if (isTerminal(row.status)) {
-      throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, { scanId: id, status: row.status });
+      throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, {
+        scanId: id,
+        status: row.status,
+      });
     }
     return scanFromRow(row);
   }
@@ -129,16 +154,26 @@ export class ScanService {
     return e ? scanFromEntity(e) : null;
   }
 
-  async list(em: EntityManager, filter: ScanFilter | null | undefined, page: PageArgs): Promise<ScanConnection> {
+  async list(
+    em: EntityManager,
+    filter: ScanFilter | null | undefined,
+    page: PageArgs,
+  ): Promise<ScanConnection> {
     const where: Record<string, unknown> = {};
     if (filter?.status?.length) where.status = { $in: filter.status };
     if (filter?.type?.length) where.type = { $in: filter.type };
-    if (filter?.hostname) where.host = { hostname: validateHostname(filter.hostname, 'filter.hostname') };
+    if (filter?.hostname)
+      where.host = { hostname: validateHostname(filter.hostname, 'filter.hostname') };
     return this.page(em, where, page);
   }
 
   /** Finished scans, newest first; a non-admin sees only the scans it requested. */
-  async history(em: EntityManager, principal: Principal, hostname: string | null | undefined, page: PageArgs): Promise<ScanConnection> {
+  async history(
+    em: EntityManager,
+    principal: Principal,
+    hostname: string | null | undefined,
+    page: PageArgs,
+  ): Promise<ScanConnection> {
     const where: Record<string, unknown> = { status: { $in: TERMINAL_STATUSES } };
     if (hostname) where.host = { hostname: validateHostname(hostname, 'hostname') };
     if (principal.role !== 'ADMIN') where.requestedBy = principal.name;
@@ -150,7 +185,11 @@ export class ScanService {
   }
 
   /** Keyset pagination on (created_at, id) descending; the cursor names the last row's id. */
-  private async page(em: EntityManager, where: Record<string, unknown>, page: PageArgs): Promise<ScanConnection> {
+  private async page(
+    em: EntityManager,
+    where: Record<string, unknown>,
+    page: PageArgs,
+  ): Promise<ScanConnection> {
     const first = validateIntRange(page.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
     let afterId: string | null = null;
     if (page.after) {
@@ -160,9 +199,15 @@ export class ScanService {
     const totalCount = await em.count(ScanEntity, where);
     const qb = em.createQueryBuilder(ScanEntity, 's').select('*').where(where);
     if (afterId) {
-      qb.andWhere('(s.created_at, s.id) < (select c.created_at, c.id from scans c where c.id = ?)', [afterId]);
+      qb.andWhere(
+        '(s.created_at, s.id) < (select c.created_at, c.id from scans c where c.id = ?)',
+        [afterId],
+      );
     }
-    const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(first + 1).getResultList();
+    const rows = await qb
+      .orderBy({ createdAt: 'desc', id: 'desc' })
+      .limit(first + 1)
+      .getResultList();
     const nodes = rows.slice(0, first).map(scanFromEntity);
     const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return {

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 import { ScanError, ScanErrorCode } from '../domain/errors';
 import { asError } from './as-error';
@@ -104,11 +104,18 @@ function execLocal(command: string, options: ExecOptions): Promise<ExecResult> {
  * cap, deadline and cancellation as the SSH transport.
  */
 export function createLocalTransport(): HostTransport {
+  // Like closing an SSH connection: running commands are killed (CANCELLED)
+  // and later ones refused.
+  const closed = new AbortController();
   return {
     hostKeyFingerprint: null,
-    exec: execLocal,
+    exec: (command, options) =>
+      execLocal(command, {
+        ...options,
+        signal: options.signal ? AbortSignal.any([options.signal, closed.signal]) : closed.signal,
+      }),
     close: async () => {
-      // Nothing to release: each command owns its process and pipes.
+      closed.abort();
     },
   };
 }

@@ -1,16 +1,16 @@
-import net from 'node:net';
 import { getCiphers } from 'node:crypto';
+import net from 'node:net';
 
-import { Client } from 'ssh2';
 import type { Algorithms, CipherAlgorithm, ClientChannel } from 'ssh2';
+import { Client } from 'ssh2';
 
 import { ScanError, ScanErrorCode } from '../domain/errors';
 import { asError } from './as-error';
 import { normaliseFingerprint, sha256Fingerprint } from './fingerprint';
 import { OutputBuffer } from './output-buffer';
 import { wrapRemoteCommand } from './shell';
-import { mapSocketError, mapSsh2Error } from './ssh-errors';
 import type { HostKeyRejection } from './ssh-errors';
+import { mapSocketError, mapSsh2Error } from './ssh-errors';
 import type { ExecOptions, ExecResult, HostTransport } from './transport';
 
 export type HostKeyPolicy = 'tofu' | 'strict';

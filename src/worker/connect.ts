@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+
 import type pg from 'pg';
 
 import type { WorkerConfig } from '../config';
@@ -21,7 +22,8 @@ export async function openTransport(
   signal: AbortSignal,
 ): Promise<HostTransport> {
   const host = (await pool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id])).rows[0];
-  if (!host) throw new ScanError(ScanErrorCode.INTERNAL, `host ${scan.host_id} of scan ${scan.id} is gone`);
+  if (!host)
+    throw new ScanError(ScanErrorCode.INTERNAL, `host ${scan.host_id} of scan ${scan.id} is gone`);
   if (scan.transport === Transport.LOCAL) {
     if (host.hostname !== config.hostname) {
       throw new ScanError(
@@ -32,7 +34,10 @@ export async function openTransport(
     return createLocalTransport();
   }
   if (scan.credential_id !== null) {
-    throw new ScanError(ScanErrorCode.AUTH_FAILED, 'stored credentials are not supported by this version');
+    throw new ScanError(
+      ScanErrorCode.AUTH_FAILED,
+      'stored credentials are not supported by this version',
+    );
   }
   if (!config.sshPrivateKeyPath) {
     throw new ScanError(
@@ -41,7 +46,9 @@ export async function openTransport(
     );
   }
   const privateKey = await fs.readFile(config.sshPrivateKeyPath).catch((e: unknown) => {
-    throw new ScanError(ScanErrorCode.AUTH_FAILED, `cannot read SSH_PRIVATE_KEY_PATH`, { cause: e });
+    throw new ScanError(ScanErrorCode.AUTH_FAILED, `cannot read SSH_PRIVATE_KEY_PATH`, {
+      cause: e,
+    });
   });
   const transport = await connectSsh({
     host: host.hostname,

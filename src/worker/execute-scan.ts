@@ -11,10 +11,7 @@ import { backoffMs } from '../util/net';
 import { openTransport } from './connect';
 
 /** Why a running scan was told to stop (the AbortSignal's reason). */
-export type StopReason =
-  | { kind: 'cancel' }
-  | { kind: 'lease-lost' }
-  | { kind: 'shutdown' };
+export type StopReason = { kind: 'cancel' } | { kind: 'lease-lost' } | { kind: 'shutdown' };
 
 export interface ExecuteDeps {
   pool: pg.Pool;
@@ -37,7 +34,11 @@ const percent = (done: number, total: number): number => Math.floor((100 * done)
  * a connection-level failure ends the scan FAILED, or re-queues it with
  * backoff when a later attempt may succeed. `stop` carries a StopReason.
  */
-export async function executeScan(lease: Lease, deps: ExecuteDeps, stop: AbortSignal): Promise<void> {
+export async function executeScan(
+  lease: Lease,
+  deps: ExecuteDeps,
+  stop: AbortSignal,
+): Promise<void> {
   const { config } = deps;
   const scan = lease.scan;
   const log = deps.log.child({ scanId: scan.id, attempt: scan.attempt, workerId: lease.workerId });
@@ -48,7 +49,10 @@ export async function executeScan(lease: Lease, deps: ExecuteDeps, stop: AbortSi
 
   const stopFailure = (): StepFailure | null => {
     if (deadline.aborted) {
-      return { code: ScanErrorCode.SCAN_TIMEOUT, message: `scan exceeded ${scan.timeout_seconds} s` };
+      return {
+        code: ScanErrorCode.SCAN_TIMEOUT,
+        message: `scan exceeded ${scan.timeout_seconds} s`,
+      };
     }
     if (stop.aborted) {
       const reason = stop.reason as StopReason;
@@ -110,15 +114,30 @@ export async function executeScan(lease: Lease, deps: ExecuteDeps, stop: AbortSi
     return;
   }
   if (stopped?.code === ScanErrorCode.CANCELLED) {
-    await lease.finish(ScanStatus.CANCELLED, percent(succeeded + failures.length, total), stopped, 'cancelled');
+    await lease.finish(
+      ScanStatus.CANCELLED,
+      percent(succeeded + failures.length, total),
+      stopped,
+      'cancelled',
+    );
     return;
   }
   if (stopped) {
-    await lease.finish(ScanStatus.FAILED, percent(succeeded + failures.length, total), stopped, stopped.message);
+    await lease.finish(
+      ScanStatus.FAILED,
+      percent(succeeded + failures.length, total),
+      stopped,
+      stopped.message,
+    );
     return;
   }
   if (connectionFailure) {
-    await lease.finish(ScanStatus.FAILED, percent(succeeded + failures.length, total), connectionFailure, 'connection lost');
+    await lease.finish(
+      ScanStatus.FAILED,
+      percent(succeeded + failures.length, total),
+      connectionFailure,
+      'connection lost',
+    );
     return;
   }
   if (failures.length === 0) {
@@ -131,7 +150,12 @@ export async function executeScan(lease: Lease, deps: ExecuteDeps, stop: AbortSi
     await lease.finish(ScanStatus.FAILED, 100, unsupported ?? failures[0]!, 'every step failed');
     return;
   }
-  await lease.finish(ScanStatus.PARTIAL, 100, unsupported, `${failures.length} of ${total} steps failed`);
+  await lease.finish(
+    ScanStatus.PARTIAL,
+    100,
+    unsupported,
+    `${failures.length} of ${total} steps failed`,
+  );
 }
 
 /** A scan that never connected: retry later if the failure is transient, else fail it. */
@@ -148,7 +172,8 @@ async function endWithoutSteps(
     return;
   }
   if (stop.aborted && (stop.reason as StopReason).kind === 'lease-lost') return;
-  const retryable = cause instanceof ScanError && cause.retryable && err.code !== ScanErrorCode.SCAN_TIMEOUT;
+  const retryable =
+    cause instanceof ScanError && cause.retryable && err.code !== ScanErrorCode.SCAN_TIMEOUT;
   if (retryable && lease.attempt < lease.scan.max_attempts) {
     const delay = backoffMs(lease.attempt, 1_000, 30_000);
     log.info({ code: err.code, delayMs: delay }, 'transient connection failure; retrying later');

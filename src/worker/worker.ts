@@ -78,7 +78,8 @@ export class Worker {
     const graceful = await Promise.race([all().then(() => true), sleep(graceMs).then(() => false)]);
     if (!graceful) {
       this.log.warn({ scans: this.activeScanIds }, 'grace period over; releasing running scans');
-      for (const r of this.running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
+      for (const r of this.running.values())
+        r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
       await all();
     }
     await this.listener.stop();
@@ -87,7 +88,8 @@ export class Worker {
 
   /** Aborts everything at once (second signal). Scans are left to the reaper. */
   abortAll(): void {
-    for (const r of this.running.values()) r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
+    for (const r of this.running.values())
+      r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
   }
 
   /** Claims until the worker is full or the queue is empty. Re-entrant calls coalesce. */
@@ -121,7 +123,10 @@ export class Worker {
     const controller = new AbortController();
     const log = this.log.child({ scanId: lease.id, attempt: lease.attempt });
     log.info({ type: lease.scan.type }, 'scan claimed');
-    const heartbeat = setInterval(() => void this.beat(lease, controller, log), this.options.config.heartbeatMs);
+    const heartbeat = setInterval(
+      () => void this.beat(lease, controller, log),
+      this.options.config.heartbeatMs,
+    );
     const deps = {
       pool: this.options.pool,
       config: this.options.config,
@@ -150,10 +155,18 @@ export class Worker {
 
   private async failInternal(lease: Lease, e: unknown): Promise<void> {
     try {
-      await lease.finish('FAILED', lease.scan.progress, { code: 'INTERNAL', message: toError(e).message }, 'internal error');
+      await lease.finish(
+        'FAILED',
+        lease.scan.progress,
+        { code: 'INTERNAL', message: toError(e).message },
+        'internal error',
+      );
     } catch (finishError) {
       // The reaper re-queues it once the lease runs out.
-      this.log.error({ err: toError(finishError), scanId: lease.id }, 'could not record the failure');
+      this.log.error(
+        { err: toError(finishError), scanId: lease.id },
+        'could not record the failure',
+      );
     }
   }
 
@@ -186,7 +199,10 @@ export class Worker {
     try {
       const rows = await reapExpiredLeases(this.options.pool);
       for (const row of rows) {
-        this.log.warn({ scanId: row.id, attempt: row.attempt, status: row.status }, 'reaped an expired lease');
+        this.log.warn(
+          { scanId: row.id, attempt: row.attempt, status: row.status },
+          'reaped an expired lease',
+        );
       }
       if (rows.some((r) => r.status === 'PENDING')) this.fill();
     } catch (e) {

@@ -32,7 +32,9 @@ function alive(pid: number): boolean {
 }
 
 async function start(): Promise<RunningService> {
-  const service = await startService({ env: { DATA_DIR: dataDir, DATABASE_URL: undefined, ADMIN_TOKEN: undefined, LOG_LEVEL: 'debug' } });
+  const service = await startService({
+    env: { DATA_DIR: dataDir, DATABASE_URL: undefined, ADMIN_TOKEN: undefined, LOG_LEVEL: 'debug' },
+  });
   running.push(service);
   return service;
 }
@@ -81,7 +83,15 @@ it('starts on an embedded database, generates the admin token once, and keeps da
   expect(pid).not.toBeNull();
   expect(alive(pid!)).toBe(true);
   const code = await first.stop();
-  if (code !== 0) process.stdout.write(first.logs().split('\n').filter((l) => !l.includes('"component":"orm"')).slice(-30).join('\n'));
+  if (code !== 0)
+    process.stdout.write(
+      first
+        .logs()
+        .split('\n')
+        .filter((l) => !l.includes('"component":"orm"'))
+        .slice(-30)
+        .join('\n'),
+    );
   expect(code).toBe(0);
   // SIGTERM stopped the database too.
   for (let i = 0; i < 50 && alive(pid!); i++) await new Promise((r) => setTimeout(r, 100));
@@ -89,9 +99,14 @@ it('starts on an embedded database, generates the admin token once, and keeps da
 
   const second = await start();
   expect(second.logs()).not.toMatch(/First start: ADMIN token/);
-  const again = await gqlOk<{ scan: { status: string } }>(second.httpUrl, token, `query($id: ID!) { scan(id: $id) { status } }`, {
-    id: startScan.scan.id,
-  });
+  const again = await gqlOk<{ scan: { status: string } }>(
+    second.httpUrl,
+    token,
+    `query($id: ID!) { scan(id: $id) { status } }`,
+    {
+      id: startScan.scan.id,
+    },
+  );
   expect(again.scan.status).toBe('COMPLETED');
   expect(await second.stop()).toBe(0);
 });
@@ -107,7 +122,11 @@ it('cleans up a database left running by a SIGKILLed service and starts again', 
   expect(next.logs()).toMatch(/stopping an embedded PostgreSQL left by a killed run/);
   expect(alive(pid)).toBe(false);
   const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
-  const data = await gqlOk<{ scans: { totalCount: number } }>(next.httpUrl, token, `{ scans { totalCount } }`);
+  const data = await gqlOk<{ scans: { totalCount: number } }>(
+    next.httpUrl,
+    token,
+    `{ scans { totalCount } }`,
+  );
   expect(data.scans.totalCount).toBe(1);
   expect(await next.stop()).toBe(0);
 });

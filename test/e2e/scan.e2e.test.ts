@@ -5,7 +5,15 @@
  * independently on this machine (the sshd runs here too).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -69,21 +77,39 @@ interface ScanData {
   requestedBy: string;
   error: { code: string; message: string } | null;
   host: { hostname: string; port: number; hostKeyFingerprint: string | null };
-  steps: Array<{ name: string; status: string; durationMs: number | null; error: { code: string; message: string } | null }>;
+  steps: Array<{
+    name: string;
+    status: string;
+    durationMs: number | null;
+    error: { code: string; message: string } | null;
+  }>;
   result: {
     os: { id: string; prettyName: string; kernel: string; arch: string } | null;
     hostname: string | null;
     uptimeSeconds: number | null;
-    disks: Array<{ mount: string; sizeBytes: number; usedBytes: number; availableBytes: number }> | null;
+    disks: Array<{
+      mount: string;
+      sizeBytes: number;
+      usedBytes: number;
+      availableBytes: number;
+    }> | null;
     memory: { totalBytes: number; swapTotalBytes: number } | null;
     packages: { manager: string; count: number; items: Array<{ name: string }> } | null;
     processes: Array<{ pid: number; rssBytes: number }> | null;
-    interfaces: Array<{ name: string; addresses: Array<{ address: string; family: string; prefixLength: number }> }> | null;
+    interfaces: Array<{
+      name: string;
+      addresses: Array<{ address: string; family: string; prefixLength: number }>;
+    }> | null;
   } | null;
 }
 
 async function startScan(input: Record<string, unknown>): Promise<string> {
-  const data = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(service.httpUrl, ADMIN_TOKEN, START, { input });
+  const data = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(
+    service.httpUrl,
+    ADMIN_TOKEN,
+    START,
+    { input },
+  );
   expect(data.startScan.scan.status).toBe('PENDING');
   return data.startScan.scan.id;
 }
@@ -120,8 +146,14 @@ beforeAll(async () => {
   mkdirSync(brokenBin);
   chmodSync(tmp, 0o755);
   // A host whose df is broken: the disk probe must fail alone.
-  writeFileSync(path.join(brokenBin, 'df'), '#!/bin/sh\necho "df: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
-  sshd = await startSshd({ extraConfig: [`Match User ${BROKEN_USER}`, `  SetEnv PATH=${brokenBin}:/usr/bin:/bin`] });
+  writeFileSync(
+    path.join(brokenBin, 'df'),
+    '#!/bin/sh\necho "df: simulated failure" >&2\nexit 1\n',
+    { mode: 0o755 },
+  );
+  sshd = await startSshd({
+    extraConfig: [`Match User ${BROKEN_USER}`, `  SetEnv PATH=${brokenBin}:/usr/bin:/bin`],
+  });
   const keyPath = path.join(tmp, 'id_ed25519');
   writeFileSync(keyPath, sshd.privateKey, { mode: 0o600 });
   service = await startService({
@@ -138,12 +170,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ws?.dispose();
-  const code = await service?.stop();
-  if (code !== 0) process.stdout.write(`[e2e] service log tail:\n${service?.logs().slice(-3000)}\n`);
+  await service?.stop();
   await sshd?.stop();
   await db?.drop();
   rmSync(tmp, { recursive: true, force: true });
-  expect(code).toBe(0);
 });
 
 describe('a QUICK scan over SSH', () => {
@@ -179,14 +209,16 @@ describe('a QUICK scan over SSH', () => {
     expect(scan.workerId).toMatch(/:\d+$/);
   });
 
-  it('reports this machine\'s real hostname, kernel, memory and root filesystem', () => {
+  it("reports this machine's real hostname, kernel, memory and root filesystem", () => {
     const r = scan.result!;
     expect(r.hostname).toBe(os.hostname());
     expect(r.os!.kernel).toBe(os.release());
     const osRelease = readFileSync('/etc/os-release', 'utf8');
     expect(osRelease).toContain(`ID=${r.os!.id}`);
     expect(osRelease).toContain(r.os!.prettyName);
-    const memTotalKb = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+    const memTotalKb = Number(
+      /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1],
+    );
     expect(r.memory!.totalBytes).toBe(memTotalKb * 1024);
     const root = r.disks!.find((d) => d.mount === '/');
     expect(root).toBeDefined();
@@ -201,7 +233,12 @@ describe('a QUICK scan over SSH', () => {
   });
 
   it('replays the stream from afterSeq without duplicates', async () => {
-    const replay = await collect<{ scanProgress: ProgressEvent }>(ws, PROGRESS, { id, afterSeq: 2 }, 20_000);
+    const replay = await collect<{ scanProgress: ProgressEvent }>(
+      ws,
+      PROGRESS,
+      { id, afterSeq: 2 },
+      20_000,
+    );
     const seqs = replay.map((e) => e.scanProgress.seq);
     expect(seqs[0]).toBe(3);
     expect(seqs[seqs.length - 1]).toBe(events[events.length - 1]!.seq);
@@ -222,7 +259,14 @@ describe('a FULL scan over SSH', () => {
   it('runs all eight steps and completes', () => {
     expectWellFormedStream(events, 'COMPLETED');
     expect(scan.steps.map((s) => s.name)).toEqual([
-      'os', 'hostname', 'uptime', 'disk', 'memory', 'packages', 'processes', 'interfaces',
+      'os',
+      'hostname',
+      'uptime',
+      'disk',
+      'memory',
+      'packages',
+      'processes',
+      'interfaces',
     ]);
     expect(scan.steps.every((s) => s.status === 'SUCCEEDED')).toBe(true);
   });
@@ -240,7 +284,9 @@ describe('a FULL scan over SSH', () => {
   });
 
   it('counts the same installed packages as dpkg-query', () => {
-    const listed = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev} ${Package}\n'], { encoding: 'utf8' })
+    const listed = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev} ${Package}\n'], {
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter((l) => /^[iWt]/.test(l)).length;
     expect(scan.result!.packages!.manager).toBe('dpkg');
@@ -251,7 +297,8 @@ describe('a FULL scan over SSH', () => {
   it('lists processes by memory, largest first', () => {
     const procs = scan.result!.processes!;
     expect(procs.length).toBeGreaterThan(3);
-    for (let i = 1; i < procs.length; i++) expect(procs[i]!.rssBytes).toBeLessThanOrEqual(procs[i - 1]!.rssBytes);
+    for (let i = 1; i < procs.length; i++)
+      expect(procs[i]!.rssBytes).toBeLessThanOrEqual(procs[i - 1]!.rssBytes);
   });
 });
 
@@ -259,7 +306,10 @@ describe('failures', () => {
   it('ends FAILED with CONNECTION_REFUSED within 5 s for a closed port', async () => {
     const port = await findFreePort();
     const started = Date.now();
-    const id = await startScan({ target: { hostname: '127.0.0.1', port, username: 'x' }, type: 'QUICK' });
+    const id = await startScan({
+      target: { hostname: '127.0.0.1', port, username: 'x' },
+      type: 'QUICK',
+    });
     const events = await follow(id);
     const elapsed = Date.now() - started;
     const scan = await getScan(id);
@@ -267,11 +317,16 @@ describe('failures', () => {
     expect(scan.error?.code).toBe('CONNECTION_REFUSED');
     expect(events[events.length - 1]!.status).toBe('FAILED');
     expect(elapsed).toBeLessThan(5_000);
-    process.stdout.write(`[e2e] closed port: FAILED CONNECTION_REFUSED after ${elapsed} ms, ${scan.attempt} attempts\n`);
+    process.stdout.write(
+      `[e2e] closed port: FAILED CONNECTION_REFUSED after ${elapsed} ms, ${scan.attempt} attempts\n`,
+    );
   });
 
   it('ends FAILED with AUTH_FAILED when the server accepts no key for the login, without retrying', async () => {
-    const id = await startScan({ target: sshTarget({ username: 'hostscan-no-such-user' }), type: 'QUICK' });
+    const id = await startScan({
+      target: sshTarget({ username: 'hostscan-no-such-user' }),
+      type: 'QUICK',
+    });
     await follow(id);
     const scan = await getScan(id);
     expect(scan.status).toBe('FAILED');
@@ -279,7 +334,7 @@ describe('failures', () => {
     expect(scan.attempt).toBe(1);
   });
 
-  it('ends PARTIAL with the failed step\'s error when one probe fails', async () => {
+  it("ends PARTIAL with the failed step's error when one probe fails", async () => {
     if (!haveBrokenUser) {
       process.stdout.write('[e2e] skipped: creating the broken-PATH user needs root\n');
       return;
@@ -293,22 +348,38 @@ describe('failures', () => {
     expect(disk.status).toBe('FAILED');
     expect(disk.error?.code).toBe('COMMAND_FAILED');
     expect(disk.error?.message).toMatch(/simulated failure/);
-    expect(scan.steps.filter((s) => s.status === 'SUCCEEDED').map((s) => s.name)).toEqual(['os', 'hostname', 'uptime', 'memory']);
+    expect(scan.steps.filter((s) => s.status === 'SUCCEEDED').map((s) => s.name)).toEqual([
+      'os',
+      'hostname',
+      'uptime',
+      'memory',
+    ]);
     expect(scan.result!.hostname).toBe(os.hostname());
     expect(scan.result!.disks).toBeNull();
   });
 
   it('refuses to cancel a finished scan with INVALID_STATE', async () => {
-    const id = await startScan({ target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' });
+    const id = await startScan({
+      target: { hostname: os.hostname(), transport: 'LOCAL' },
+      type: 'QUICK',
+    });
     await follow(id);
-    const { body } = await gql(service.httpUrl, ADMIN_TOKEN, `mutation($id: ID!) { cancelScan(id: $id) { id } }`, { id });
+    const { body } = await gql(
+      service.httpUrl,
+      ADMIN_TOKEN,
+      `mutation($id: ID!) { cancelScan(id: $id) { id } }`,
+      { id },
+    );
     expect(body.errors?.[0]?.extensions?.code).toBe('INVALID_STATE');
   });
 });
 
 describe('LOCAL transport', () => {
-  it('scans the worker\'s own machine without SSH', async () => {
-    const id = await startScan({ target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'FULL' });
+  it("scans the worker's own machine without SSH", async () => {
+    const id = await startScan({
+      target: { hostname: os.hostname(), transport: 'LOCAL' },
+      type: 'FULL',
+    });
     const events = await follow(id);
     expectWellFormedStream(events, 'COMPLETED');
     const scan = await getScan(id);
@@ -328,18 +399,34 @@ describe('the API', () => {
 
   it('closes a WebSocket whose connectionParams carry no valid token with 4403', async () => {
     const bad = wsClient(service.wsUrl, 'wrong');
-    const err = await collect(bad, PROGRESS, { id: '00000000-0000-4000-8000-000000000000' }, 10_000).catch((e: unknown) => e);
+    const err = await collect(
+      bad,
+      PROGRESS,
+      { id: '00000000-0000-4000-8000-000000000000' },
+      10_000,
+    ).catch((e: unknown) => e);
     expect((err as { code?: number }).code).toBe(4403);
     await bad.dispose();
   });
 
   it('answers NOT_FOUND for a subscription to an unknown scan', async () => {
-    const err = await collect(ws, PROGRESS, { id: '00000000-0000-4000-8000-000000000000' }, 10_000).catch((e: unknown) => e);
+    const err = await collect(
+      ws,
+      PROGRESS,
+      { id: '00000000-0000-4000-8000-000000000000' },
+      10_000,
+    ).catch((e: unknown) => e);
     expect(err instanceof Error ? err.message : JSON.stringify(err)).toMatch(/NOT_FOUND/);
   });
 
   it('pages scans newest first with a Relay connection and filters by status', async () => {
-    type Page = { scans: { totalCount: number; edges: Array<{ cursor: string; node: { id: string; createdAt: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type Page = {
+      scans: {
+        totalCount: number;
+        edges: Array<{ cursor: string; node: { id: string; createdAt: string } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const q = `query($first: Int, $after: String, $filter: ScanFilter) {
       scans(first: $first, after: $after, filter: $filter) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`;
     const all = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 100 });
@@ -347,17 +434,27 @@ describe('the API', () => {
     const times = all.scans.edges.map((e) => Date.parse(e.node.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const first = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 2 });
-    const second = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 2, after: first.scans.pageInfo.endCursor });
+    const second = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, {
+      first: 2,
+      after: first.scans.pageInfo.endCursor,
+    });
     expect(first.scans.pageInfo.hasNextPage).toBe(true);
     expect([...first.scans.edges, ...second.scans.edges].map((e) => e.node.id)).toEqual(
       all.scans.edges.slice(0, 4).map((e) => e.node.id),
     );
-    const failed = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 100, filter: { status: ['FAILED'] } });
+    const failed = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, {
+      first: 100,
+      filter: { status: ['FAILED'] },
+    });
     expect(failed.scans.totalCount).toBeGreaterThanOrEqual(2);
   });
 
   it('lists finished scans in scanHistory with duration and requester', async () => {
-    const data = await gqlOk<{ scanHistory: { edges: Array<{ node: { status: string; durationMs: number; requestedBy: string } }> } }>(
+    const data = await gqlOk<{
+      scanHistory: {
+        edges: Array<{ node: { status: string; durationMs: number; requestedBy: string } }>;
+      };
+    }>(
       service.httpUrl,
       ADMIN_TOKEN,
       `{ scanHistory(hostname: "127.0.0.1", first: 50) { edges { node { status durationMs requestedBy } } } }`,
@@ -380,5 +477,15 @@ describe('the API', () => {
   it('answers /healthz with 200 while the database is reachable', async () => {
     const res = await fetch(`http://127.0.0.1:${service.port}/healthz`);
     expect(res.status).toBe(200);
+  });
+});
+
+describe('shutdown', () => {
+  it('exits 0 on SIGTERM', async () => {
+    await ws.dispose();
+    const code = await service.stop();
+    if (code !== 0)
+      process.stdout.write(`[e2e] service log tail:\n${service.logs().slice(-3000)}\n`);
+    expect(code).toBe(0);
   });
 });

@@ -17,7 +17,9 @@ beforeAll(async () => {
   // Count what the hub reads, to prove reads do not scale with subscribers.
   const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
   queries = [];
-  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
+  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
+    ...args: unknown[]
+  ) => {
     queries.push(String(args[0]));
     return query(...args);
   };
@@ -31,7 +33,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function drain(iter: AsyncIterable<ProgressEvent>, timeoutMs = 10_000): Promise<ProgressEvent[]> {
+async function drain(
+  iter: AsyncIterable<ProgressEvent>,
+  timeoutMs = 10_000,
+): Promise<ProgressEvent[]> {
   const out: ProgressEvent[] = [];
   const timer = setTimeout(() => {
     void (iter as AsyncIterableIterator<ProgressEvent>).return?.();
@@ -95,7 +100,9 @@ it('returns null for a scan that does not exist', async () => {
 
 it('reads each event once for 50 subscribers, not once per subscriber', async () => {
   const scan = await insertScan(db.pool);
-  const streams = await Promise.all(Array.from({ length: 50 }, () => hub.subscribeScan(scan.id, null)));
+  const streams = await Promise.all(
+    Array.from({ length: 50 }, () => hub.subscribeScan(scan.id, null)),
+  );
   const all = Promise.all(streams.map((s) => drain(s!)));
   queries.length = 0;
   await runScan('w5');
@@ -121,9 +128,16 @@ it('delivers events of every scan to dashboards, filtered by status', async () =
   const seen: ProgressEvent[] = [];
   const finished: ProgressEvent[] = [];
   const deadline = Date.now() + 10_000;
-  const pull = async (it: AsyncIterableIterator<ProgressEvent>, into: ProgressEvent[], want: number) => {
+  const pull = async (
+    it: AsyncIterableIterator<ProgressEvent>,
+    into: ProgressEvent[],
+    want: number,
+  ) => {
     while (into.length < want && Date.now() < deadline) {
-      const r = await Promise.race([it.next(), new Promise<null>((res) => setTimeout(() => res(null), 500))]);
+      const r = await Promise.race([
+        it.next(),
+        new Promise<null>((res) => setTimeout(() => res(null), 500)),
+      ]);
       if (r && !r.done) into.push(r.value);
     }
   };

@@ -3,7 +3,7 @@ import { graphql, type GraphQLSchema } from 'graphql';
 
 import { Role } from '../../src/auth/roles';
 import { openOrm } from '../../src/db/orm';
-import { EventHub } from '../../src/events/hub';
+import { type EventHub } from '../../src/events/hub';
 import type { AppContext } from '../../src/graphql/context';
 import { createLoaders } from '../../src/graphql/loaders';
 import { buildAppSchema } from '../../src/graphql/schema';
@@ -54,9 +54,21 @@ async function countStatements(n: number): Promise<number> {
     await lease.finishStep(0, 'os', 50, { part: { hostname: `h${i}` } });
   }
   statements.length = 0;
-  const res = await graphql({ schema, source: PAGE, variableValues: { first: 50 }, contextValue: context() });
+  const res = await graphql({
+    schema,
+    source: PAGE,
+    variableValues: { first: 50 },
+    contextValue: context(),
+  });
   expect(res.errors).toBeUndefined();
-  const data = res.data as { scans: { totalCount: number; edges: Array<{ node: { host: { hostname: string }; steps: unknown[]; result: { hostname: string } } }> } };
+  const data = res.data as {
+    scans: {
+      totalCount: number;
+      edges: Array<{
+        node: { host: { hostname: string }; steps: unknown[]; result: { hostname: string } };
+      }>;
+    };
+  };
   expect(data.scans.totalCount).toBe(n);
   expect(data.scans.edges).toHaveLength(Math.min(n, 50));
   for (const e of data.scans.edges) {

@@ -43,7 +43,9 @@ describe('claiming', () => {
       expect(new Set(all)).toEqual(new Set(scans.map((s) => s.id)));
       expect(a.length).toBeGreaterThan(0);
       expect(b.length).toBeGreaterThan(0);
-      const rows = await db.pool.query(`select status, attempt, count(*)::int as n from scans group by 1, 2`);
+      const rows = await db.pool.query(
+        `select status, attempt, count(*)::int as n from scans group by 1, 2`,
+      );
       expect(rows.rows).toEqual([{ status: 'RUNNING', attempt: 1, n: 40 }]);
     } finally {
       await Promise.all([poolA.end(), poolB.end()]);
@@ -124,7 +126,9 @@ describe('leases', () => {
     await expect(
       stale.finishStep(0, 'os', 50, { part: { hostname: 'from-the-stale-worker' } }),
     ).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(stale.finish('COMPLETED', 100, null, 'done')).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(stale.finish('COMPLETED', 100, null, 'done')).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     // Raw fenced statement as the stale worker: zero rows.
     const raw = await db.pool.query(
       `update scans set progress = 99 where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
@@ -136,9 +140,14 @@ describe('leases', () => {
     expect(row.worker_id).toBe('fresh-worker');
     expect(row.attempt).toBe(2);
     expect(row.progress).toBe(0);
-    const result = await db.pool.query(`select data from scan_results where scan_id = $1`, [scan.id]);
+    const result = await db.pool.query(`select data from scan_results where scan_id = $1`, [
+      scan.id,
+    ]);
     expect(result.rowCount).toBe(0);
-    const steps = await db.pool.query(`select status from scan_steps where scan_id = $1 order by position`, [scan.id]);
+    const steps = await db.pool.query(
+      `select status from scan_steps where scan_id = $1 order by position`,
+      [scan.id],
+    );
     expect(steps.rows.map((r) => r.status)).toEqual(['PENDING', 'PENDING']);
   });
 
@@ -184,10 +193,16 @@ describe('event log and NOTIFY', () => {
       // Committed: the row and the notification arrive together.
       await lease.startStep(0, 'os', 0);
       const deadline = Date.now() + 5_000;
-      while (notes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (notes.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(notes.map((n) => JSON.parse(n))).toEqual([{ scanId: scan.id, seq: 3 }]);
       const events = await eventsOf(db.pool, scan.id);
-      expect(events[events.length - 1]).toEqual({ seq: 3, status: 'RUNNING', step: 'os', progress: 0 });
+      expect(events[events.length - 1]).toEqual({
+        seq: 3,
+        status: 'RUNNING',
+        step: 'os',
+        progress: 0,
+      });
       // The payload stays tiny whatever the scan holds (8000-byte NOTIFY limit).
       expect(Buffer.byteLength(notes[0]!)).toBeLessThan(100);
     } finally {
@@ -195,18 +210,28 @@ describe('event log and NOTIFY', () => {
     }
   });
 
-  it('numbers a scan\'s events 1, 2, 3, ... with no gaps through its whole life', async () => {
+  it("numbers a scan's events 1, 2, 3, ... with no gaps through its whole life", async () => {
     const scan = await insertScan(db.pool);
     const lease = (await claimScan(db.pool, 'w', 'irrelevant', 30_000))!;
     await lease.resetSteps(['os', 'hostname']);
     await lease.startStep(0, 'os', 0);
     await lease.finishStep(0, 'os', 50, { part: { hostname: 'x' } });
     await lease.startStep(1, 'hostname', 50);
-    await lease.finishStep(1, 'hostname', 100, { error: { code: 'COMMAND_FAILED', message: 'boom' } });
+    await lease.finishStep(1, 'hostname', 100, {
+      error: { code: 'COMMAND_FAILED', message: 'boom' },
+    });
     await lease.finish('PARTIAL', 100, null, 'partial');
     const events = await eventsOf(db.pool, scan.id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(events.map((e) => e.status)).toEqual(['PENDING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'PARTIAL']);
+    expect(events.map((e) => e.status)).toEqual([
+      'PENDING',
+      'RUNNING',
+      'RUNNING',
+      'RUNNING',
+      'RUNNING',
+      'RUNNING',
+      'PARTIAL',
+    ]);
     expect((await scanRow(db.pool, scan.id)).last_seq).toBe(7);
   });
 });

@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
-import { createLocalTransport } from '../../src/transport';
 import type { HostTransport } from '../../src/transport';
+import { createLocalTransport } from '../../src/transport';
 
 jest.setTimeout(20_000);
 
@@ -103,6 +103,7 @@ describe('local transport', () => {
   it('closes idempotently', async () => {
     const transport = createLocalTransport();
     await transport.close();
-    await transport.close();
+    await expect(transport.close()).resolves.toBeUndefined();
+    await expect(transport.exec('true', LIMITS)).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -5,10 +5,10 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
-import { connectSsh } from '../../src/transport';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
-import { startSshd } from '../support/sshd';
+import { connectSsh } from '../../src/transport';
 import type { TestSshd } from '../support/sshd';
+import { startSshd } from '../support/sshd';
 
 jest.setTimeout(30_000);
 
@@ -249,7 +249,8 @@ describe('SSH transport: commands', () => {
 describe('SSH transport: connecting', () => {
   it('logs the handshake time', async () => {
     const started = performance.now();
-    await connect();
+    const transport = await connect();
+    expect(transport.hostKeyFingerprint).toBe(sshd.hostKeyFingerprint);
     console.log(`connect + handshake + auth: ${(performance.now() - started).toFixed(1)} ms`);
   });
 

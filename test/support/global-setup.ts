@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import pg from 'pg';
 
 import { startEmbeddedDatabase } from '../../src/db/embedded';
@@ -57,6 +58,9 @@ export default async function globalSetup(): Promise<void> {
 
   // End-to-end tests run the compiled service exactly as `npm start` does.
   if (process.env.HOSTSCAN_SKIP_BUILD !== '1') {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+    });
   }
 }

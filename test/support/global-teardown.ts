@@ -11,7 +11,8 @@ export default async function globalTeardown(): Promise<void> {
       `select datname from pg_database where datname like $1`,
       [`${tpl.name.replace('tpl', 'file')}%`],
     );
-    for (const row of leftovers.rows) await admin.query(`drop database if exists ${row.datname} with (force)`);
+    for (const row of leftovers.rows)
+      await admin.query(`drop database if exists ${row.datname} with (force)`);
     await admin.end();
   }
   await globalThis.__HOSTSCAN_TEST_DB__?.stop();

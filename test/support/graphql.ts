@@ -1,4 +1,4 @@
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface GraphQLResponse<T> {
@@ -58,7 +58,11 @@ export function collect<T>(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       dispose();
-      reject(new Error(`subscription did not complete within ${timeoutMs} ms; got ${JSON.stringify(items)}`));
+      reject(
+        new Error(
+          `subscription did not complete within ${timeoutMs} ms; got ${JSON.stringify(items)}`,
+        ),
+      );
     }, timeoutMs);
     const dispose = client.subscribe<T>(
       { query, variables },

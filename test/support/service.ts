@@ -71,10 +71,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       const m = pattern.exec(text);
       if (m) return Promise.resolve(m[0]);
       return new Promise((resolve, reject) => {
-        const waiter = { pattern, resolve: (line: string) => { clearTimeout(timer); resolve(line); } };
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`service did not log ${pattern} within ${timeoutMs} ms; log:\n${text.slice(-4000)}`));
+          reject(
+            new Error(
+              `service did not log ${pattern} within ${timeoutMs} ms; log:\n${text.slice(-4000)}`,
+            ),
+          );
         }, timeoutMs);
         waiters.push(waiter);
       });
@@ -89,7 +99,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       return code;
     },
   };
-  const ready = options.readyPattern ?? (entry === 'worker' ? /"msg":"worker started"/ : /"msg":"API listening"/);
+  const ready =
+    options.readyPattern ??
+    (entry === 'worker' ? /"msg":"worker started"/ : /"msg":"API listening"/);
   const exited = once(child, 'exit').then(() => {
     throw new Error(`service exited before it was ready; log:\n${text.slice(-4000)}`);
   });

@@ -9,7 +9,8 @@ const execFileAsync = promisify(execFile);
  */
 export async function ensureUser(name: string): Promise<boolean> {
   if (process.getuid?.() !== 0) {
-    if (process.env.CI === 'true') throw new Error(`CI runs as root to create the test user ${name}`);
+    if (process.env.CI === 'true')
+      throw new Error(`CI runs as root to create the test user ${name}`);
     return false;
   }
   try {
@@ -18,7 +19,8 @@ export async function ensureUser(name: string): Promise<boolean> {
     try {
       await execFileAsync('useradd', ['-m', '-s', '/bin/sh', name]);
     } catch (e) {
-      if ((e as { code?: unknown }).code !== 9) throw new Error(`cannot create user ${name}`, { cause: e });
+      if ((e as { code?: unknown }).code !== 9)
+        throw new Error(`cannot create user ${name}`, { cause: e });
     }
   }
   await execFileAsync('usermod', ['-p', '*', name]);

@@ -15,7 +15,12 @@ describe('loadConfig', () => {
   it('names every bad variable in one error', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', WORKER_CONCURRENCY: '0', DATABASE_URL: 'mysql://x', HOST_KEY_POLICY: 'yolo' });
+      loadConfig({
+        PORT: 'eighty',
+        WORKER_CONCURRENCY: '0',
+        DATABASE_URL: 'mysql://x',
+        HOST_KEY_POLICY: 'yolo',
+      });
     } catch (e) {
       err = e;
     }

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ScanError } from '../../src/domain/errors';
 import type { ScanErrorCode } from '../../src/domain/errors';
+import { ScanError } from '../../src/domain/errors';
 import type { CommandOutput, Probe } from '../../src/probes/probe';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');

@@ -11,7 +11,7 @@ const SYSTEMS = readdirSync(join(__dirname, '..', 'fixtures'), { withFileTypes: 
   .map((d) => d.name);
 
 /** Parses, and fails unless the outcome is a result or a ScanError: never a TypeError. */
-function outcome(probe: Probe, output: CommandOutput): 'ok' | string {
+function expectResultOrScanError(probe: Probe, output: CommandOutput): 'ok' | string {
   try {
     probe.parse(output);
     return 'ok';
@@ -52,7 +52,7 @@ describe.each(FULL_PROBES.map((p) => [p.name, p] as const))(
         const text = output.stdout;
         const step = Math.max(1, Math.floor(text.length / 400));
         for (let end = 0; end <= text.length; end += step) {
-          outcome(probe, { ...output, stdout: text.slice(0, end) });
+          expectResultOrScanError(probe, { ...output, stdout: text.slice(0, end) });
         }
       }
     });
@@ -61,8 +61,8 @@ describe.each(FULL_PROBES.map((p) => [p.name, p] as const))(
       const gen = noise(name.length * 7919);
       for (let i = 0; i < 300; i += 1) {
         const stdout = gen.next().value ?? '';
-        outcome(probe, { stdout, stderr: 'x', exitCode: i % 3 === 0 ? 1 : 0 });
-        outcome(probe, { stdout: `@@${stdout}`, stderr: '', exitCode: 0 });
+        expectResultOrScanError(probe, { stdout, stderr: 'x', exitCode: i % 3 === 0 ? 1 : 0 });
+        expectResultOrScanError(probe, { stdout: `@@${stdout}`, stderr: '', exitCode: 0 });
       }
     });
 
@@ -73,7 +73,7 @@ describe.each(FULL_PROBES.map((p) => [p.name, p] as const))(
         for (let i = 0; i < 100; i += 1) {
           const copy = [...lines];
           copy[(i * 7) % copy.length] = (gen.next().value ?? '').replace(/\n/g, ' ');
-          outcome(probe, { ...output, stdout: copy.join('\n') });
+          expectResultOrScanError(probe, { ...output, stdout: copy.join('\n') });
         }
       }
     });

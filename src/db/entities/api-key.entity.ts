@@ -1,5 +1,6 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 import type { Role } from '../../auth/roles';
 

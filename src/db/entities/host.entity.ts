@@ -1,5 +1,6 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 /** A scan target, identified by hostname and port; carries its pinned host key. */
 @Entity({ tableName: 'hosts' })

@@ -9,7 +9,12 @@ import { ScanEntity } from './scan.entity';
  */
 @Entity({ tableName: 'scan_results' })
 export class ScanResultEntity {
-  @OneToOne(() => ScanEntity, { primary: true, fieldName: 'scan_id', deleteRule: 'cascade', owner: true })
+  @OneToOne(() => ScanEntity, {
+    primary: true,
+    fieldName: 'scan_id',
+    deleteRule: 'cascade',
+    owner: true,
+  })
   scan!: ScanEntity;
 
   @Property({ type: 'json' })

@@ -1,5 +1,6 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 
 import type { ScanStatus, ScanType, Transport } from '../../domain/states';
 import { HostEntity } from './host.entity';

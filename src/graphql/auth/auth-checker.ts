@@ -1,8 +1,8 @@
 import type { AuthChecker } from 'type-graphql';
 
 import { type Role, roleAtLeast } from '../../auth/roles';
-import type { AppContext } from '../context';
 import { apiError } from '../common/errors';
+import type { AppContext } from '../context';
 
 /**
  * `@Authorized('OPERATOR')` means OPERATOR or above. An unauthenticated

@@ -7,15 +7,22 @@ import { ScanStatus, ScanType, StepStatus, Transport } from '../../domain/states
 registerEnumType(ScanStatus, { name: 'ScanStatus', description: 'Where a scan is in its life.' });
 registerEnumType(ScanType, {
   name: 'ScanType',
-  description: 'QUICK: os, hostname, uptime, disk, memory. FULL: QUICK + packages, processes, interfaces.',
+  description:
+    'QUICK: os, hostname, uptime, disk, memory. FULL: QUICK + packages, processes, interfaces.',
 });
 registerEnumType(Transport, {
   name: 'Transport',
   description: 'SSH to the target, or LOCAL on a worker whose own hostname is the target.',
 });
 registerEnumType(StepStatus, { name: 'StepStatus' });
-registerEnumType(ScanErrorCode, { name: 'ScanErrorCode', description: 'Why a scan or one of its steps failed.' });
-registerEnumType(Role, { name: 'Role', description: 'VIEWER reads; OPERATOR also starts and cancels scans; ADMIN manages everything.' });
+registerEnumType(ScanErrorCode, {
+  name: 'ScanErrorCode',
+  description: 'Why a scan or one of its steps failed.',
+});
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'VIEWER reads; OPERATOR also starts and cancels scans; ADMIN manages everything.',
+});
 
 export const AddressFamily = Object.freeze({ IPV4: 'IPV4', IPV6: 'IPV6' } as const);
 export type AddressFamily = (typeof AddressFamily)[keyof typeof AddressFamily];

@@ -12,9 +12,20 @@ export const ApiErrorCode = Object.freeze({
 } as const);
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
-export function apiError(code: ApiErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  const http = code === 'UNAUTHENTICATED' ? { status: 401 } : code === 'FORBIDDEN' ? { status: 403 } : undefined;
-  return new GraphQLError(message, { extensions: { code, ...extensions, ...(http ? { http } : {}) } });
+export function apiError(
+  code: ApiErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  const http =
+    code === 'UNAUTHENTICATED'
+      ? { status: 401 }
+      : code === 'FORBIDDEN'
+        ? { status: 403 }
+        : undefined;
+  return new GraphQLError(message, {
+    extensions: { code, ...extensions, ...(http ? { http } : {}) },
+  });
 }
 
 export const badInput = (field: string, message: string): GraphQLError =>

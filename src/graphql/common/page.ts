@@ -19,7 +19,9 @@ export class PageInfo {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-export const PageArgsDoc = { first: `Page size, ${DEFAULT_PAGE_SIZE} by default, at most ${MAX_PAGE_SIZE}.` };
+export const PageArgsDoc = {
+  first: `Page size, ${DEFAULT_PAGE_SIZE} by default, at most ${MAX_PAGE_SIZE}.`,
+};
 
 export function encodeCursor(id: string): string {
   return Buffer.from(`scan:${id}`).toString('base64url');

@@ -17,12 +17,19 @@ export class HostResolver {
     @Ctx() ctx: AppContext,
     @Arg('port', () => Int, { nullable: true }) port?: number,
   ): Promise<Host | null> {
-    return ctx.em.findOne(HostEntity, { hostname: validateHostname(hostname, 'hostname'), port: validatePort(port, 'port') });
+    return ctx.em.findOne(HostEntity, {
+      hostname: validateHostname(hostname, 'hostname'),
+      port: validatePort(port, 'port'),
+    });
   }
 
   @FieldResolver(() => Scan, { nullable: true, description: 'The newest scan of this host.' })
   async lastScan(@Root() host: Host, @Ctx() ctx: AppContext): Promise<Scan | null> {
-    const e = await ctx.em.findOne(ScanEntity, { host: host.id }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+    const e = await ctx.em.findOne(
+      ScanEntity,
+      { host: host.id },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
     return e ? scanFromEntity(e) : null;
   }
 

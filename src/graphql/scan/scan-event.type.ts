@@ -4,12 +4,15 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { ScanStatus } from '../common/enums';
 import { Scan } from './scan.type';
 
-@ObjectType({ description: 'A change of a scan\'s status, step or percent.' })
+@ObjectType({ description: "A change of a scan's status, step or percent." })
 export class ScanProgressEvent {
   @Field(() => ID)
   scanId!: string;
 
-  @Field(() => Int, { description: 'Increases by one per event of this scan; pass the last one seen as afterSeq to resume.' })
+  @Field(() => Int, {
+    description:
+      'Increases by one per event of this scan; pass the last one seen as afterSeq to resume.',
+  })
   seq!: number;
 
   @Field(() => ScanStatus)

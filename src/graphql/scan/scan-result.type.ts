@@ -107,13 +107,17 @@ export class NetworkInterface {
   mac!: string | null;
   @Field(() => Int, { nullable: true })
   mtu!: number | null;
-  @Field(() => String, { description: 'Operational state as the host reports it (UP, DOWN, UNKNOWN).' })
+  @Field(() => String, {
+    description: 'Operational state as the host reports it (UP, DOWN, UNKNOWN).',
+  })
   state!: string;
   @Field(() => [InterfaceAddress])
   addresses!: InterfaceAddress[];
 }
 
-@ObjectType({ description: 'What the probes found. A field is null when its probe did not run or failed.' })
+@ObjectType({
+  description: 'What the probes found. A field is null when its probe did not run or failed.',
+})
 export class ScanResult {
   @Field(() => OsInfo, { nullable: true })
   os?: OsInfo;

@@ -5,8 +5,8 @@ import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid } from '../../services/validate';
 import { notFound } from '../common/errors';
 import type { AppContext } from '../context';
-import { ScanProgressEvent } from './scan-event.type';
 import { ScanUpdatesFilter } from './scan.input';
+import { ScanProgressEvent } from './scan-event.type';
 
 interface SubscribeData<A> {
   args: A;
@@ -17,7 +17,10 @@ interface SubscribeData<A> {
  * Maps hub events to GraphQL payloads. The operation's loaders are cleared
  * before each event so nested fields (steps, result) are read fresh.
  */
-async function* toPayloads(source: AsyncIterable<ProgressEvent>, ctx: AppContext): AsyncGenerator<ScanProgressEvent> {
+async function* toPayloads(
+  source: AsyncIterable<ProgressEvent>,
+  ctx: AppContext,
+): AsyncGenerator<ScanProgressEvent> {
   for await (const e of source) {
     ctx.loaders.clearAll();
     yield { ...e, scan: scanFromRow(e.scan) };
@@ -29,7 +32,10 @@ export class ScanSubscriptionResolver {
   @Subscription(() => ScanProgressEvent, {
     description:
       'Progress of one scan: first its current state (or, with afterSeq, every event after that seq), then each change in seq order; completes after the terminal event.',
-    subscribe: async ({ args, context }: SubscribeData<{ id: string; afterSeq?: number | null }>) => {
+    subscribe: async ({
+      args,
+      context,
+    }: SubscribeData<{ id: string; afterSeq?: number | null }>) => {
       if (!isUuid(args.id)) throw notFound('scan', args.id);
       const queue = await context.hub.subscribeScan(args.id, args.afterSeq ?? null);
       if (!queue) throw notFound('scan', args.id);

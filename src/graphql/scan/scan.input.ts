@@ -10,10 +10,16 @@ export class ScanTargetInput {
   @Field(() => Int, { nullable: true, description: 'SSH port, 22 by default.' })
   port?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'SSH login (POSIX portable name); root by default.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'SSH login (POSIX portable name); root by default.',
+  })
   username?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Stored credential to log in with; the worker default key when unset.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Stored credential to log in with; the worker default key when unset.',
+  })
   credentialId?: string | null;
 
   @Field(() => Transport, { nullable: true, description: 'SSH by default.' })
@@ -28,16 +34,23 @@ export class StartScanInput {
   @Field(() => ScanType)
   type!: ScanType;
 
-  @Field(() => Int, { nullable: true, description: 'Whole-scan deadline (1 to 86400); the server default when unset.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Whole-scan deadline (1 to 86400); the server default when unset.',
+  })
   timeoutSeconds?: number | null;
 
   @Field(() => String, {
     nullable: true,
-    description: 'Repeating a request with the same key (per API key) returns the first scan instead of starting another.',
+    description:
+      'Repeating a request with the same key (per API key) returns the first scan instead of starting another.',
   })
   idempotencyKey?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Higher runs first (-100 to 100); 0 by default.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Higher runs first (-100 to 100); 0 by default.',
+  })
   priority?: number | null;
 }
 

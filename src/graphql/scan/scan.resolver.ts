@@ -1,13 +1,24 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 
 import type { ScanResultData } from '../../domain/result';
-import { Role, ScanErrorCode } from '../common/enums';
+import { Role, type ScanErrorCode } from '../common/enums';
 import { notFound } from '../common/errors';
 import type { AppContext } from '../context';
 import { Host } from '../host/host.type';
 import { ScanFilter, StartScanInput } from './scan.input';
-import { ScanResult } from './scan-result.type';
 import { Scan, ScanConnection, ScanErrorInfo, ScanStep, StartScanPayload } from './scan.type';
+import { ScanResult } from './scan-result.type';
 
 @Resolver(() => Scan)
 export class ScanResolver {
@@ -22,7 +33,11 @@ export class ScanResolver {
   async scans(
     @Ctx() ctx: AppContext,
     @Arg('filter', () => ScanFilter, { nullable: true }) filter?: ScanFilter,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size: 20 by default, at most 100.' }) first?: number,
+    @Arg('first', () => Int, {
+      nullable: true,
+      description: 'Page size: 20 by default, at most 100.',
+    })
+    first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<ScanConnection> {
     return ctx.scans.list(ctx.em, filter, { first, after });
@@ -30,7 +45,8 @@ export class ScanResolver {
 
   @Authorized(Role.VIEWER)
   @Query(() => ScanConnection, {
-    description: 'Finished scans (COMPLETED, PARTIAL, FAILED, CANCELLED), newest first. ADMIN sees everyone\'s; other roles their own.',
+    description:
+      "Finished scans (COMPLETED, PARTIAL, FAILED, CANCELLED), newest first. ADMIN sees everyone's; other roles their own.",
   })
   async scanHistory(
     @Ctx() ctx: AppContext,
@@ -42,14 +58,20 @@ export class ScanResolver {
   }
 
   @Authorized(Role.OPERATOR)
-  @Mutation(() => StartScanPayload, { description: 'Queues a scan and returns it at once, PENDING.' })
-  async startScan(@Arg('input', () => StartScanInput) input: StartScanInput, @Ctx() ctx: AppContext): Promise<StartScanPayload> {
+  @Mutation(() => StartScanPayload, {
+    description: 'Queues a scan and returns it at once, PENDING.',
+  })
+  async startScan(
+    @Arg('input', () => StartScanInput) input: StartScanInput,
+    @Ctx() ctx: AppContext,
+  ): Promise<StartScanPayload> {
     return { scan: await ctx.scans.start(ctx.principal, input) };
   }
 
   @Authorized(Role.OPERATOR)
   @Mutation(() => Scan, {
-    description: 'Cancels a pending scan at once, or asks the worker running it to stop. INVALID_STATE when already finished.',
+    description:
+      'Cancels a pending scan at once, or asks the worker running it to stop. INVALID_STATE when already finished.',
   })
   async cancelScan(@Arg('id', () => ID) id: string, @Ctx() ctx: AppContext): Promise<Scan> {
     return ctx.scans.cancel(id);
@@ -62,7 +84,9 @@ export class ScanResolver {
     return host;
   }
 
-  @FieldResolver(() => [ScanStep], { description: 'The steps of the current (or last) attempt, in order.' })
+  @FieldResolver(() => [ScanStep], {
+    description: 'The steps of the current (or last) attempt, in order.',
+  })
   async steps(@Root() scan: Scan, @Ctx() ctx: AppContext): Promise<ScanStep[]> {
     const steps = await ctx.loaders.stepsByScanId.load(scan.id);
     return steps.map((s) => ({
@@ -71,23 +95,39 @@ export class ScanResolver {
       status: s.status,
       startedAt: s.startedAt,
       completedAt: s.completedAt,
-      durationMs: s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
-      error: s.errorCode ? { code: s.errorCode as ScanErrorCode, message: s.errorMessage ?? '' } : null,
+      durationMs:
+        s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
+      error: s.errorCode
+        ? { code: s.errorCode as ScanErrorCode, message: s.errorMessage ?? '' }
+        : null,
     }));
   }
 
-  @FieldResolver(() => ScanResult, { nullable: true, description: 'What the probes found so far; null before any step finished.' })
+  @FieldResolver(() => ScanResult, {
+    nullable: true,
+    description: 'What the probes found so far; null before any step finished.',
+  })
   async result(@Root() scan: Scan, @Ctx() ctx: AppContext): Promise<ScanResultData | null> {
     return ctx.loaders.resultByScanId.load(scan.id);
   }
 
-  @FieldResolver(() => ScanErrorInfo, { nullable: true, description: 'Why the scan failed (or was cancelled).' })
+  @FieldResolver(() => ScanErrorInfo, {
+    nullable: true,
+    description: 'Why the scan failed (or was cancelled).',
+  })
   error(@Root() scan: Scan): ScanErrorInfo | null {
-    return scan.errorCode ? { code: scan.errorCode as ScanErrorCode, message: scan.errorMessage ?? '' } : null;
+    return scan.errorCode
+      ? { code: scan.errorCode as ScanErrorCode, message: scan.errorMessage ?? '' }
+      : null;
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'From start to end of the last attempt; null until finished.' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'From start to end of the last attempt; null until finished.',
+  })
   durationMs(@Root() scan: Scan): number | null {
-    return scan.startedAt && scan.completedAt ? scan.completedAt.getTime() - scan.startedAt.getTime() : null;
+    return scan.startedAt && scan.completedAt
+      ? scan.completedAt.getTime() - scan.startedAt.getTime()
+      : null;
   }
 }

@@ -1,8 +1,8 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-import { PageInfo } from '../common/page';
 import { ScanErrorCode, ScanStatus, ScanType, StepStatus, Transport } from '../common/enums';
+import { PageInfo } from '../common/page';
 
 @ObjectType('ScanError', { description: 'Why a scan or step failed.' })
 export class ScanErrorInfo {
@@ -16,7 +16,9 @@ export class ScanErrorInfo {
 export class ScanStep {
   @Field(() => Int, { description: 'Order of the step, from 0.' })
   position!: number;
-  @Field(() => String, { description: 'Probe name: os, hostname, uptime, disk, memory, packages, processes, interfaces.' })
+  @Field(() => String, {
+    description: 'Probe name: os, hostname, uptime, disk, memory, packages, processes, interfaces.',
+  })
   name!: string;
   @Field(() => StepStatus)
   status!: StepStatus;
@@ -56,7 +58,9 @@ export class Scan {
   @Field(() => String, { nullable: true, description: 'Name of the step running now.' })
   currentStep!: string | null;
 
-  @Field(() => Int, { description: 'Execution attempt, from 1 once claimed (0 while never claimed).' })
+  @Field(() => Int, {
+    description: 'Execution attempt, from 1 once claimed (0 while never claimed).',
+  })
   attempt!: number;
 
   @Field(() => Int)
@@ -71,7 +75,10 @@ export class Scan {
   @Field(() => String, { description: 'Name of the API key that started the scan.' })
   requestedBy!: string;
 
-  @Field(() => String, { nullable: true, description: 'Worker holding (or that last held) the scan.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Worker holding (or that last held) the scan.',
+  })
   workerId!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -114,7 +121,10 @@ export class ScanConnection {
   totalCount!: number;
 }
 
-@ObjectType({ description: 'Returned by startScan at once, with the scan PENDING (or the existing scan for a repeated idempotency key).' })
+@ObjectType({
+  description:
+    'Returned by startScan at once, with the scan PENDING (or the existing scan for a repeated idempotency key).',
+})
 export class StartScanPayload {
   @Field(() => Scan)
   scan!: Scan;
