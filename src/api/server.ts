@@ -103,6 +103,8 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Our own two-stage shutdown (src/run.ts) stops Apollo after the worker drains.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {

@@ -79,8 +79,9 @@ export class ScanService {
       return scanFromRow(res.rows[0]!);
     } catch (e) {
       const err = e as { code?: string; constraint?: string };
-      if (err.code === '23505' && err.constraint === 'scans_idempotency_idx' && idempotencyKey) {
-        // Lost a race with the same key: the winner's scan is the answer.
+      if (err.code === '23505' && idempotencyKey) {
+        // Lost a race with the same key (whichever unique index tripped
+        // first): the winner's scan is the answer.
         const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
         if (existing)
           return this.sameRequestOrError(existing, { hostname, port, type: input.type });
@@ -94,9 +95,7 @@ export class ScanService {
         throw apiError(
           'SCAN_IN_PROGRESS',
           `a ${input.type} scan of ${hostname}:${port} is already pending or running`,
-          {
-            scanId,
-          },
+          { scanId },
         );
       }
       throw new Error('could not insert scan', { cause: e });

@@ -5,49 +5,23 @@
  * independently on this machine (the sshd runs here too).
  */
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-
-import type { Client } from 'graphql-ws';
 
 import { findFreePort } from '../../src/util/net';
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { collect, gql, gqlOk, wsClient } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
-import { startSshd, type TestSshd } from '../support/sshd';
-import { ensureUser } from '../support/users';
+import {
+  ADMIN_TOKEN,
+  BROKEN_USER,
+  PROGRESS,
+  type ProgressEvent,
+  type Stack,
+  startStack,
+} from '../support/stack';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
-const BROKEN_USER = 'hostscan-broken';
+let stack: Stack;
 
-let db: TestDatabase;
-let sshd: TestSshd;
-let service: RunningService;
-let ws: Client;
-let tmp: string;
-let haveBrokenUser = false;
-
-interface ProgressEvent {
-  seq: number;
-  status: string;
-  progress: number;
-  step: string | null;
-}
-
-const PROGRESS = `subscription Progress($id: ID!, $afterSeq: Int) {
-  scanProgress(id: $id, afterSeq: $afterSeq) { seq status progress step }
-}`;
-
-const START = `mutation Start($input: StartScanInput!) { startScan(input: $input) { scan { id status progress } } }`;
+const START = `mutation Start($input: StartScanInput!) { startScan(input: $input) { scan { id status } } }`;
 
 const SCAN = `query Scan($id: ID!) {
   scan(id: $id) {
@@ -103,24 +77,8 @@ interface ScanData {
   } | null;
 }
 
-async function startScan(input: Record<string, unknown>): Promise<string> {
-  const data = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(
-    service.httpUrl,
-    ADMIN_TOKEN,
-    START,
-    { input },
-  );
-  expect(data.startScan.scan.status).toBe('PENDING');
-  return data.startScan.scan.id;
-}
-
-async function follow(id: string): Promise<ProgressEvent[]> {
-  const events = await collect<{ scanProgress: ProgressEvent }>(ws, PROGRESS, { id }, 60_000);
-  return events.map((e) => e.scanProgress);
-}
-
 async function getScan(id: string): Promise<ScanData> {
-  return (await gqlOk<{ scan: ScanData }>(service.httpUrl, ADMIN_TOKEN, SCAN, { id })).scan;
+  return (await gqlOk<{ scan: ScanData }>(stack.service.httpUrl, ADMIN_TOKEN, SCAN, { id })).scan;
 }
 
 function expectWellFormedStream(events: ProgressEvent[], terminal: string): void {
@@ -134,47 +92,17 @@ function expectWellFormedStream(events: ProgressEvent[], terminal: string): void
   expect(events.filter((e) => e.status === terminal)).toHaveLength(1);
 }
 
-function sshTarget(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { hostname: '127.0.0.1', port: sshd.port, username: sshd.username, ...extra };
-}
-
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-e2e-'));
-  db = await createTestDatabase();
-  haveBrokenUser = await ensureUser(BROKEN_USER);
-  const brokenBin = path.join(tmp, 'brokenbin');
-  mkdirSync(brokenBin);
-  chmodSync(tmp, 0o755);
-  // A host whose df is broken: the disk probe must fail alone.
-  writeFileSync(
-    path.join(brokenBin, 'df'),
-    '#!/bin/sh\necho "df: simulated failure" >&2\nexit 1\n',
-    { mode: 0o755 },
-  );
-  sshd = await startSshd({
-    extraConfig: [`Match User ${BROKEN_USER}`, `  SetEnv PATH=${brokenBin}:/usr/bin:/bin`],
-  });
-  const keyPath = path.join(tmp, 'id_ed25519');
-  writeFileSync(keyPath, sshd.privateKey, { mode: 0o600 });
-  service = await startService({
-    env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN,
-      SSH_PRIVATE_KEY_PATH: keyPath,
-      DATA_DIR: path.join(tmp, 'data'),
-      WORKER_CONCURRENCY: '4',
-    },
-  });
-  ws = wsClient(service.wsUrl, ADMIN_TOKEN);
+  stack = await startStack();
 });
 
 afterAll(async () => {
-  await ws?.dispose();
-  await service?.stop();
-  await sshd?.stop();
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
+
+const startScan = (input: Record<string, unknown>) => stack.startScan(input);
+const follow = (id: string) => stack.follow(id);
+const sshTarget = (extra: Record<string, unknown> = {}) => stack.sshTarget(extra);
 
 describe('a QUICK scan over SSH', () => {
   let id: string;
@@ -229,12 +157,12 @@ describe('a QUICK scan over SSH', () => {
   });
 
   it('pins the host key on first contact', () => {
-    expect(scan.host.hostKeyFingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(scan.host.hostKeyFingerprint).toBe(stack.sshd.hostKeyFingerprint);
   });
 
   it('replays the stream from afterSeq without duplicates', async () => {
     const replay = await collect<{ scanProgress: ProgressEvent }>(
-      ws,
+      stack.ws,
       PROGRESS,
       { id, afterSeq: 2 },
       20_000,
@@ -335,7 +263,7 @@ describe('failures', () => {
   });
 
   it("ends PARTIAL with the failed step's error when one probe fails", async () => {
-    if (!haveBrokenUser) {
+    if (!stack.haveSpecialUsers) {
       process.stdout.write('[e2e] skipped: creating the broken-PATH user needs root\n');
       return;
     }
@@ -365,7 +293,7 @@ describe('failures', () => {
     });
     await follow(id);
     const { body } = await gql(
-      service.httpUrl,
+      stack.service.httpUrl,
       ADMIN_TOKEN,
       `mutation($id: ID!) { cancelScan(id: $id) { id } }`,
       { id },
@@ -391,14 +319,14 @@ describe('LOCAL transport', () => {
 describe('the API', () => {
   it('refuses HTTP requests without a valid token with UNAUTHENTICATED', async () => {
     for (const token of [null, 'not-a-token']) {
-      const { status, body } = await gql(service.httpUrl, token, '{ scans { totalCount } }');
+      const { status, body } = await gql(stack.service.httpUrl, token, '{ scans { totalCount } }');
       expect(status).toBe(401);
       expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }
   });
 
   it('closes a WebSocket whose connectionParams carry no valid token with 4403', async () => {
-    const bad = wsClient(service.wsUrl, 'wrong');
+    const bad = wsClient(stack.service.wsUrl, 'wrong');
     const err = await collect(
       bad,
       PROGRESS,
@@ -411,7 +339,7 @@ describe('the API', () => {
 
   it('answers NOT_FOUND for a subscription to an unknown scan', async () => {
     const err = await collect(
-      ws,
+      stack.ws,
       PROGRESS,
       { id: '00000000-0000-4000-8000-000000000000' },
       10_000,
@@ -429,12 +357,12 @@ describe('the API', () => {
     };
     const q = `query($first: Int, $after: String, $filter: ScanFilter) {
       scans(first: $first, after: $after, filter: $filter) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`;
-    const all = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 100 });
+    const all = await gqlOk<Page>(stack.service.httpUrl, ADMIN_TOKEN, q, { first: 100 });
     expect(all.scans.totalCount).toBeGreaterThanOrEqual(5);
     const times = all.scans.edges.map((e) => Date.parse(e.node.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    const first = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, { first: 2 });
-    const second = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, {
+    const first = await gqlOk<Page>(stack.service.httpUrl, ADMIN_TOKEN, q, { first: 2 });
+    const second = await gqlOk<Page>(stack.service.httpUrl, ADMIN_TOKEN, q, {
       first: 2,
       after: first.scans.pageInfo.endCursor,
     });
@@ -442,7 +370,7 @@ describe('the API', () => {
     expect([...first.scans.edges, ...second.scans.edges].map((e) => e.node.id)).toEqual(
       all.scans.edges.slice(0, 4).map((e) => e.node.id),
     );
-    const failed = await gqlOk<Page>(service.httpUrl, ADMIN_TOKEN, q, {
+    const failed = await gqlOk<Page>(stack.service.httpUrl, ADMIN_TOKEN, q, {
       first: 100,
       filter: { status: ['FAILED'] },
     });
@@ -455,7 +383,7 @@ describe('the API', () => {
         edges: Array<{ node: { status: string; durationMs: number; requestedBy: string } }>;
       };
     }>(
-      service.httpUrl,
+      stack.service.httpUrl,
       ADMIN_TOKEN,
       `{ scanHistory(hostname: "127.0.0.1", first: 50) { edges { node { status durationMs requestedBy } } } }`,
     );
@@ -467,7 +395,7 @@ describe('the API', () => {
   });
 
   it('rejects a bad hostname with BAD_USER_INPUT naming the field', async () => {
-    const { body } = await gql(service.httpUrl, ADMIN_TOKEN, START, {
+    const { body } = await gql(stack.service.httpUrl, ADMIN_TOKEN, START, {
       input: { target: { hostname: 'bad host; rm -rf /' }, type: 'QUICK' },
     });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -475,17 +403,18 @@ describe('the API', () => {
   });
 
   it('answers /healthz with 200 while the database is reachable', async () => {
-    const res = await fetch(`http://127.0.0.1:${service.port}/healthz`);
+    const res = await fetch(`http://127.0.0.1:${stack.service.port}/healthz`);
     expect(res.status).toBe(200);
   });
 });
 
 describe('shutdown', () => {
   it('exits 0 on SIGTERM', async () => {
-    await ws.dispose();
-    const code = await service.stop();
-    if (code !== 0)
-      process.stdout.write(`[e2e] service log tail:\n${service.logs().slice(-3000)}\n`);
+    await stack.ws.dispose();
+    const code = await stack.service.stop();
+    if (code !== 0) {
+      process.stdout.write(`[e2e] service log tail:\n${stack.service.logs().slice(-3000)}\n`);
+    }
     expect(code).toBe(0);
   });
 });
