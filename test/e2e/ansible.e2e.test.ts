@@ -1,0 +1,123 @@
+/**
+ * Cross-check against an independent fact gatherer: Ansible's `setup` module
+ * run over SSH against the same sshd must report the same hostname, kernel,
+ * OS version, memory, root filesystem size and interfaces as our scans.
+ * Skipped (with a message) when ansible is not installed; CI installs it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { gqlOk } from '../support/graphql';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
+
+const ANSIBLE = '/usr/bin/ansible';
+
+interface AnsibleFacts {
+  ansible_nodename: string;
+  ansible_kernel: string;
+  ansible_distribution_major_version: string;
+  ansible_memtotal_mb: number;
+  ansible_interfaces: string[];
+  ansible_mounts: Array<{ mount: string; size_total: number }>;
+}
+
+interface Result {
+  hostname: string;
+  os: { kernel: string; versionId: string };
+  memory: { totalBytes: number };
+  disks: Array<{ mount: string; sizeBytes: number }>;
+  interfaces: Array<{ name: string }>;
+}
+
+let stack: Stack;
+let tmp: string;
+const haveAnsible = existsSync(ANSIBLE);
+
+beforeAll(async () => {
+  if (!haveAnsible) {
+    if (process.env.CI === 'true')
+      throw new Error(`${ANSIBLE} missing: .ci/run installs ansible-core`);
+    return;
+  }
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-ansible-'));
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function gatherWithAnsible(): { facts: AnsibleFacts; ms: number } {
+  const key = path.join(tmp, 'key');
+  writeFileSync(key, stack.sshd.privateKey, { mode: 0o600 });
+  const started = Date.now();
+  const out = execFileSync(
+    ANSIBLE,
+    [
+      'all',
+      '-i',
+      '127.0.0.1,',
+      '-m',
+      'setup',
+      '-u',
+      stack.sshd.username,
+      '--private-key',
+      key,
+      '-e',
+      `ansible_port=${stack.sshd.port}`,
+      '-e',
+      'ansible_python_interpreter=/usr/bin/python3',
+      '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: {
+        ...process.env,
+        ANSIBLE_STDOUT_CALLBACK: 'json',
+        ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
+        ANSIBLE_HOST_KEY_CHECKING: 'False',
+        ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
+      },
+    },
+  );
+  const ms = Date.now() - started;
+  const parsed = JSON.parse(out) as {
+    plays: Array<{ tasks: Array<{ hosts: Record<string, { ansible_facts: AnsibleFacts }> }> }>;
+  };
+  return { facts: parsed.plays[0]!.tasks[0]!.hosts['127.0.0.1']!.ansible_facts, ms };
+}
+
+it('agrees with ansible setup facts gathered from the same host', async () => {
+  if (!haveAnsible) {
+    process.stdout.write(
+      '[e2e] skipped: ansible is not installed (apt-get install ansible-core)\n',
+    );
+    return;
+  }
+  const started = Date.now();
+  const id = await stack.startScan({ target: stack.sshTarget(), type: 'FULL' });
+  const events = await stack.follow(id);
+  const ourMs = Date.now() - started;
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+  const { scan } = await gqlOk<{ scan: { result: Result } }>(
+    stack.service.httpUrl,
+    ADMIN_TOKEN,
+    `query($id: ID!) { scan(id: $id) { result {
+      hostname os { kernel versionId } memory { totalBytes } disks { mount sizeBytes } interfaces { name } } } }`,
+    { id },
+  );
+  const { facts, ms } = gatherWithAnsible();
+  const r = scan.result;
+  expect(r.hostname).toBe(facts.ansible_nodename);
+  expect(r.os.kernel).toBe(facts.ansible_kernel);
+  expect(r.os.versionId.split('.')[0]).toBe(facts.ansible_distribution_major_version);
+  expect(Math.floor(r.memory.totalBytes / 1024 / 1024)).toBe(facts.ansible_memtotal_mb);
+  const ansibleRoot = facts.ansible_mounts.find((m) => m.mount === '/')!;
+  expect(r.disks.find((d) => d.mount === '/')!.sizeBytes).toBe(ansibleRoot.size_total);
+  expect(r.interfaces.map((i) => i.name).sort()).toEqual([...facts.ansible_interfaces].sort());
+  process.stdout.write(`[e2e] FULL scan incl. queueing: ${ourMs} ms; ansible setup: ${ms} ms\n`);
+});
