@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const orm = await openOrm({ url });
   try {
+    // Diff against the schema the committed migrations produce.
+    await orm.migrator.up();
     const result = await orm.migrator.createMigration(undefined, false, false);
     if (!result.fileName) {
       console.log('No changes: the entities match the snapshot.');

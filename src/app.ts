@@ -12,7 +12,9 @@ import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
-import { ScanService } from './services/scan.service';
+import { loadMasterKey } from './secrets/master-key';
+import { parseMasterKey, Vault } from './secrets/vault';
+import { createServices } from './services';
 import { Worker } from './worker/worker';
 
 export interface AppOptions {
@@ -86,6 +88,10 @@ export async function startApp(options: AppOptions): Promise<App> {
     const applied = await migrate(orm, url);
     if (applied.length) log.info({ migrations: applied }, 'applied migrations');
 
+    // Stored credentials: SECRET_KEY, or a key generated into DATA_DIR on the embedded default.
+    const secretKey = await loadMasterKey(config.secretKey, embedded !== null, config.dataDir, log);
+    const vault = secretKey ? new Vault(parseMasterKey(secretKey)) : null;
+
     const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
     cleanups.push(['pool', () => pool.end()]);
 
@@ -106,7 +112,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         orm,
         pool,
         hub,
-        scans: new ScanService(pool, config.worker),
+        services: createServices(pool, config.worker, vault),
         authenticator: new Authenticator(pool, config.adminToken, log),
         log,
       });
@@ -117,7 +123,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     if (options.worker) {
-      worker = new Worker({ pool, connectionString: url, config: config.worker, log });
+      worker = new Worker({
+        pool,
+        connectionString: url,
+        config: { ...config.worker, secretKey },
+        log,
+      });
       await worker.start();
     }
 

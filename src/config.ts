@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 
+import { parseMasterKey } from './secrets/vault';
+
 /**
  * Runtime configuration, read from the environment once at start and validated
  * before any connection opens. Every bad variable gets its own line in the
@@ -17,6 +19,12 @@ export interface Config {
   dataDir: string;
   /** Accepted as an ADMIN bearer token when set. */
   adminToken: string | null;
+  /**
+   * Master key sealing stored credentials (32 bytes, hex or base64). Unset on
+   * the embedded default: generated once into `<dataDir>/secret-key`.
+   * Unset with DATABASE_URL: stored credentials are unavailable.
+   */
+  secretKey: string | null;
   logLevel: string;
   worker: WorkerConfig;
 }
@@ -46,6 +54,8 @@ export interface WorkerConfig {
   connectTimeoutMs: number;
   /** Scan deadline when the request names none. Default 600 s. */
   defaultScanTimeoutSeconds: number;
+  /** Master key for stored credentials (see Config.secretKey); filled in at start. */
+  secretKey: string | null;
   /** Private key used when a target names no credential. */
   sshPrivateKeyPath: string | null;
   sshPrivateKeyPassphrase: string | null;
@@ -104,6 +114,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminToken !== null && adminToken.length < 16) {
     r.problems.push('ADMIN_TOKEN must be at least 16 characters');
   }
+  const secretKey = r.str('SECRET_KEY');
+  if (secretKey !== null) {
+    try {
+      parseMasterKey(secretKey);
+    } catch {
+      r.problems.push('SECRET_KEY must be 32 bytes, as 64 hex characters or base64');
+    }
+  }
   const leaseMs = r.int('LEASE_MS', 10_000, 1_000, 3_600_000);
   const heartbeatMs = r.int('HEARTBEAT_MS', 3_000, 100, 600_000);
   if (heartbeatMs * 2 > leaseMs) {
@@ -116,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: r.str('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
     adminToken,
+    secretKey,
     logLevel: r.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -134,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxOutputBytes: r.int('MAX_OUTPUT_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       connectTimeoutMs: r.int('SSH_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
       defaultScanTimeoutSeconds: r.int('SCAN_TIMEOUT_SECONDS', 600, 1, 86_400),
+      secretKey,
       sshPrivateKeyPath: r.str('SSH_PRIVATE_KEY_PATH'),
       sshPrivateKeyPassphrase: r.str('SSH_PRIVATE_KEY_PASSPHRASE'),
       hostKeyPolicy: r.oneOf('HOST_KEY_POLICY', ['tofu', 'strict'] as const, 'tofu'),

@@ -8,7 +8,7 @@ import express from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
@@ -17,14 +17,14 @@ import { apiError } from '../graphql/common/errors';
 import type { AppContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
-import type { ScanService } from '../services/scan.service';
+import type { Services } from '../services';
 
 export interface ApiDeps {
   schema: GraphQLSchema;
   orm: MikroORM;
   pool: pg.Pool;
   hub: EventHub;
-  scans: ScanService;
+  services: Services;
   authenticator: Authenticator;
   log: Logger;
 }
@@ -56,7 +56,7 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
 }
 
 export function createApiServer(deps: ApiDeps): ApiServer {
-  const { schema, orm, pool, hub, scans, authenticator, log } = deps;
+  const { schema, orm, pool, hub, services, authenticator, log } = deps;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -68,12 +68,21 @@ export function createApiServer(deps: ApiDeps): ApiServer {
 
   const makeContext = (principal: Principal): AppContext => {
     const em = orm.em.fork();
-    return { principal, em, loaders: createLoaders(em), scans, hub };
+    return { principal, em, loaders: createLoaders(em), hub, ...services };
   };
+
+  // Open sockets per API key, so a revoked key loses its live subscriptions.
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  hub.onApiKeyRevoked((keyId) => {
+    for (const socket of socketsByKey.get(keyId) ?? []) socket.close(4403, 'Forbidden');
+    socketsByKey.delete(keyId);
+  });
 
   const wsCleanup = useServer<{ authorization?: unknown }, { principal?: Principal }>(
     {
       schema,
+      // Never put an internal error's text into a close reason.
+      isProd: true,
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const principal = await authenticator
@@ -81,6 +90,16 @@ export function createApiServer(deps: ApiDeps): ApiServer {
           .catch(() => null);
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.principal = principal;
+        const keyId = principal.keyId;
+        if (keyId) {
+          const set = socketsByKey.get(keyId) ?? new Set<WebSocket>();
+          set.add(ctx.extra.socket);
+          socketsByKey.set(keyId, set);
+          ctx.extra.socket.once('close', () => {
+            set.delete(ctx.extra.socket);
+            if (set.size === 0) socketsByKey.delete(keyId);
+          });
+        }
         return true;
       },
       context: (ctx) => makeContext(ctx.extra.principal!),

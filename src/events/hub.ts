@@ -71,18 +71,31 @@ export class EventHub {
     this.log = options.log.child({ component: 'event-hub' });
     this.listener = new PgListener({
       connectionString: options.connectionString,
-      channels: ['scan_events'],
+      channels: ['scan_events', 'api_key_revoked'],
       log: this.log,
       applicationName: 'hostscan-api-listen',
     });
-    this.listener.on('notification', (_channel: string, payload: string) => this.onNotify(payload));
+    this.listener.on('notification', (channel: string, payload: string) => {
+      if (channel === 'api_key_revoked') {
+        for (const fn of this.revokedListeners) fn(payload);
+      } else {
+        this.onNotify(payload);
+      }
+    });
     this.listener.on('connected', (reconnect: boolean) => {
       if (reconnect) this.catchUpAll();
     });
   }
 
+  private readonly revokedListeners: Array<(keyId: string) => void> = [];
+
   async start(): Promise<void> {
     await this.listener.start();
+  }
+
+  /** Called with the key id when any API process revokes an API key. */
+  onApiKeyRevoked(fn: (keyId: string) => void): void {
+    this.revokedListeners.push(fn);
   }
 
   async stop(): Promise<void> {

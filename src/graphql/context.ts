@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 
 import type { Principal } from '../auth/authenticator';
 import type { EventHub } from '../events/hub';
+import type { ApiKeyService } from '../services/api-key.service';
+import type { CredentialService } from '../services/credential.service';
+import type { HostService } from '../services/host.service';
 import type { ScanService } from '../services/scan.service';
 import type { Loaders } from './loaders';
 
@@ -11,5 +14,8 @@ export interface AppContext {
   em: EntityManager;
   loaders: Loaders;
   scans: ScanService;
+  apiKeys: ApiKeyService;
+  credentials: CredentialService;
+  hosts: HostService;
   hub: EventHub;
 }

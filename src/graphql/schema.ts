@@ -4,12 +4,20 @@ import './common/enums';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 
+import { ApiKeyResolver } from './api-key/api-key.resolver';
 import { authChecker } from './auth/auth-checker';
+import { CredentialResolver } from './credential/credential.resolver';
 import { HostResolver } from './host/host.resolver';
 import { ScanResolver } from './scan/scan.resolver';
 import { ScanSubscriptionResolver } from './scan/scan-subscription.resolver';
 
-export const RESOLVERS = [ScanResolver, ScanSubscriptionResolver, HostResolver] as const;
+export const RESOLVERS = [
+  ScanResolver,
+  ScanSubscriptionResolver,
+  HostResolver,
+  ApiKeyResolver,
+  CredentialResolver,
+] as const;
 
 /** Builds the executable schema; `schema.graphql` at the root is its printed form. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {

@@ -52,8 +52,10 @@ export class ScanService {
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
     const credentialId = input.target.credentialId ?? null;
     if (credentialId !== null) {
-      if (!isUuid(credentialId)) throw badInput('target.credentialId', 'must be a credential id');
-      throw badInput('target.credentialId', 'stored credentials are not available in this version');
+      const found = isUuid(credentialId)
+        ? await this.pool.query(`select 1 from credentials where id = $1`, [credentialId])
+        : { rowCount: 0 };
+      if (!found.rowCount) throw badInput('target.credentialId', 'names no stored credential');
     }
 
     if (idempotencyKey) {

@@ -7,6 +7,8 @@ import { ScanError, ScanErrorCode } from '../domain/errors';
 import { Transport } from '../domain/states';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
+import { parseMasterKey, Vault } from '../secrets/vault';
+import { openCredential } from '../services/credential.service';
 import type { HostTransport } from '../transport';
 import { connectSsh, createLocalTransport } from '../transport';
 
@@ -34,9 +36,17 @@ export async function openTransport(
     return createLocalTransport();
   }
   if (scan.credential_id !== null) {
-    throw new ScanError(
-      ScanErrorCode.AUTH_FAILED,
-      'stored credentials are not supported by this version',
+    const login = await loadCredential(pool, config, scan.credential_id);
+    return pinOnFirstContact(
+      pool,
+      host,
+      await connectSsh({
+        ...sshOptions(host, config, signal),
+        username: scan.username ?? login.username,
+        privateKey: login.secret.privateKey,
+        passphrase: login.secret.passphrase,
+        password: login.secret.password,
+      }),
     );
   }
   if (!config.sshPrivateKeyPath) {
@@ -50,19 +60,63 @@ export async function openTransport(
       cause: e,
     });
   });
-  const transport = await connectSsh({
+  return pinOnFirstContact(
+    pool,
+    host,
+    await connectSsh({
+      ...sshOptions(host, config, signal),
+      username: scan.username ?? 'root',
+      privateKey,
+      passphrase: config.sshPrivateKeyPassphrase ?? undefined,
+    }),
+  );
+}
+
+function sshOptions(host: HostRow, config: WorkerConfig, signal: AbortSignal) {
+  return {
     host: host.hostname,
     port: host.port,
-    username: scan.username ?? 'root',
-    privateKey,
-    passphrase: config.sshPrivateKeyPassphrase ?? undefined,
     readyTimeoutMs: config.connectTimeoutMs,
     expectedHostKeyFingerprint: host.host_key_fingerprint,
     hostKeyPolicy: config.hostKeyPolicy,
     signal,
-  });
+  };
+}
+
+/** TOFU: the first key seen is pinned; later scans must present it. */
+async function pinOnFirstContact(
+  pool: pg.Pool,
+  host: HostRow,
+  transport: HostTransport,
+): Promise<HostTransport> {
   if (host.host_key_fingerprint === null && transport.hostKeyFingerprint) {
     await pool.query(sql.PIN_HOST_KEY, [host.id, transport.hostKeyFingerprint]);
   }
   return transport;
+}
+
+async function loadCredential(
+  pool: pg.Pool,
+  config: WorkerConfig,
+  id: string,
+): Promise<NonNullable<Awaited<ReturnType<typeof openCredential>>>> {
+  if (!config.secretKey) {
+    throw new ScanError(
+      ScanErrorCode.AUTH_FAILED,
+      'the scan names a stored credential but this worker has no SECRET_KEY',
+    );
+  }
+  let login;
+  try {
+    login = await openCredential(pool, new Vault(parseMasterKey(config.secretKey)), id);
+  } catch (e) {
+    // A wrong SECRET_KEY or a tampered row: never retried, never logged in detail.
+    throw new ScanError(
+      ScanErrorCode.AUTH_FAILED,
+      "the stored credential cannot be decrypted with this worker's SECRET_KEY",
+      { cause: e },
+    );
+  }
+  if (!login) throw new ScanError(ScanErrorCode.AUTH_FAILED, `credential ${id} no longer exists`);
+  return login;
 }

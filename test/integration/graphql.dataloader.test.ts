@@ -8,7 +8,7 @@ import type { AppContext } from '../../src/graphql/context';
 import { createLoaders } from '../../src/graphql/loaders';
 import { buildAppSchema } from '../../src/graphql/schema';
 import { claimScan } from '../../src/queue/lease';
-import { ScanService } from '../../src/services/scan.service';
+import { createServices } from '../../src/services';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertScan } from '../support/fixtures';
 
@@ -35,7 +35,7 @@ function context(): AppContext {
     principal: { keyId: null, name: 'test', role: Role.ADMIN },
     em,
     loaders: createLoaders(em),
-    scans: new ScanService(db.pool, { defaultScanTimeoutSeconds: 60, maxAttempts: 3 }),
+    ...createServices(db.pool, { defaultScanTimeoutSeconds: 60, maxAttempts: 3 }, null),
     hub: undefined as unknown as EventHub,
   };
 }

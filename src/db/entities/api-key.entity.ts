@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
 import type { Role } from '../../auth/roles';
 
 /** A bearer token's identity. Only a SHA-256 of the token is stored. */
 @Entity({ tableName: 'api_keys' })
+@Check({ name: 'api_keys_role_check', expression: `role in ('VIEWER','OPERATOR','ADMIN')` })
 export class ApiKeyEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,4 +1,5 @@
 export { ApiKeyEntity } from './api-key.entity';
+export { CredentialEntity } from './credential.entity';
 export { HostEntity } from './host.entity';
 export { ScanEntity } from './scan.entity';
 export { ScanEventEntity } from './scan-event.entity';
@@ -6,6 +7,7 @@ export { ScanResultEntity } from './scan-result.entity';
 export { ScanStepEntity } from './scan-step.entity';
 
 import { ApiKeyEntity } from './api-key.entity';
+import { CredentialEntity } from './credential.entity';
 import { HostEntity } from './host.entity';
 import { ScanEntity } from './scan.entity';
 import { ScanEventEntity } from './scan-event.entity';
@@ -14,6 +16,7 @@ import { ScanStepEntity } from './scan-step.entity';
 
 export const ENTITIES = [
   ApiKeyEntity,
+  CredentialEntity,
   HostEntity,
   ScanEntity,
   ScanEventEntity,

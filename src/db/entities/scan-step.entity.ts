@@ -1,10 +1,14 @@
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 
 import type { StepStatus } from '../../domain/states';
 import { ScanEntity } from './scan.entity';
 
 /** One probe of one scan: its own status, timing and error. */
 @Entity({ tableName: 'scan_steps' })
+@Check({
+  name: 'scan_steps_status_check',
+  expression: `status in ('PENDING','RUNNING','SUCCEEDED','FAILED','SKIPPED')`,
+})
 export class ScanStepEntity {
   @ManyToOne(() => ScanEntity, { primary: true, fieldName: 'scan_id', deleteRule: 'cascade' })
   scan!: ScanEntity;

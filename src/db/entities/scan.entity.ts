@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 
 import type { ScanStatus, ScanType, Transport } from '../../domain/states';
 import { HostEntity } from './host.entity';
@@ -11,6 +11,38 @@ import { HostEntity } from './host.entity';
  */
 @Entity({ tableName: 'scans' })
 @Index({ name: 'scans_created_idx', properties: ['createdAt', 'id'] })
+// Declared here (not only in the migration) so generated migrations keep them.
+@Check({
+  name: 'scans_status_check',
+  expression: `status in ('PENDING','RUNNING','COMPLETED','PARTIAL','FAILED','CANCELLED')`,
+})
+@Check({ name: 'scans_type_check', expression: `type in ('QUICK','FULL')` })
+@Check({ name: 'scans_transport_check', expression: `transport in ('SSH','LOCAL')` })
+@Check({ name: 'scans_progress_check', expression: 'progress between 0 and 100' })
+@Index({
+  name: 'scans_claim_idx',
+  expression: `create index "scans_claim_idx" on "scans" ("priority" desc, "created_at") where "status" = 'PENDING'`,
+})
+@Index({
+  name: 'scans_lease_idx',
+  expression: `create index "scans_lease_idx" on "scans" ("lease_expires_at") where "status" = 'RUNNING'`,
+})
+@Index({
+  name: 'scans_history_idx',
+  expression: `create index "scans_history_idx" on "scans" ("completed_at" desc, "id" desc) where "completed_at" is not null`,
+})
+@Index({
+  name: 'scans_host_idx',
+  expression: `create index "scans_host_idx" on "scans" ("host_id", "created_at" desc)`,
+})
+@Unique({
+  name: 'scans_one_active_per_host_type',
+  expression: `create unique index "scans_one_active_per_host_type" on "scans" ("host_id", "type") where "status" in ('PENDING','RUNNING')`,
+})
+@Unique({
+  name: 'scans_idempotency_idx',
+  expression: `create unique index "scans_idempotency_idx" on "scans" ("requested_by", "idempotency_key") where "idempotency_key" is not null`,
+})
 export class ScanEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();

@@ -1,4 +1,14 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 
 import { HostEntity, ScanEntity } from '../../db/entities';
 import { scanFromEntity } from '../../services/scan.mapper';
@@ -21,6 +31,22 @@ export class HostResolver {
       hostname: validateHostname(hostname, 'hostname'),
       port: validatePort(port, 'port'),
     });
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => Host, {
+    description:
+      'Pins the SSH host key a host must present (after a legitimate key change, or before a first scan under HOST_KEY_POLICY=strict).',
+  })
+  async trustHostKey(
+    @Arg('hostname', () => String) hostname: string,
+    @Arg('port', () => Int) port: number,
+    @Arg('fingerprint', () => String, { description: 'As `ssh-keygen -lf` prints it: SHA256:...' })
+    fingerprint: string,
+    @Ctx() ctx: AppContext,
+  ): Promise<Host | null> {
+    const row = await ctx.hosts.trustHostKey(hostname, port, fingerprint);
+    return ctx.em.findOne(HostEntity, { id: row.id }, { refresh: true });
   }
 
   @FieldResolver(() => Scan, { nullable: true, description: 'The newest scan of this host.' })

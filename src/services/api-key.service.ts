@@ -1,0 +1,56 @@
+import type pg from 'pg';
+
+import type { Role } from '../auth/roles';
+import { generateToken, hashToken } from '../auth/tokens';
+import { badInput, notFound } from '../graphql/common/errors';
+import { isUuid } from './validate';
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const COLUMNS = `id, name, role, created_at as "createdAt", last_used_at as "lastUsedAt", revoked_at as "revokedAt"`;
+
+/** API keys: the token is returned once at creation; only its SHA-256 is stored. */
+export class ApiKeyService {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async create(name: string, role: Role): Promise<{ token: string; apiKey: ApiKeyInfo }> {
+    const trimmed = name.trim();
+    if (trimmed.length < 1 || trimmed.length > 100)
+      throw badInput('input.name', 'must be 1 to 100 characters');
+    const token = generateToken();
+    const res = await this.pool.query<ApiKeyInfo>(
+      `insert into api_keys (id, name, role, token_hash) values (gen_random_uuid(), $1, $2, $3) returning ${COLUMNS}`,
+      [trimmed, role, hashToken(token)],
+    );
+    return { token, apiKey: res.rows[0]! };
+  }
+
+  async list(): Promise<ApiKeyInfo[]> {
+    return (
+      await this.pool.query<ApiKeyInfo>(`select ${COLUMNS} from api_keys order by created_at, id`)
+    ).rows;
+  }
+
+  /**
+   * Revokes a key; its open WebSockets are closed by every API process
+   * (NOTIFY api_key_revoked).
+   */
+  async revoke(id: string): Promise<ApiKeyInfo> {
+    if (!isUuid(id)) throw notFound('API key', id);
+    const res = await this.pool.query<ApiKeyInfo>(
+      `with k as (update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}),
+            n as (select pg_notify('api_key_revoked', id::text) from k)
+       select k.* from k left join n on true`,
+      [id],
+    );
+    if (!res.rows[0]) throw notFound('API key', id);
+    return res.rows[0];
+  }
+}

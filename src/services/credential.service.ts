@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+
+import type pg from 'pg';
+import { utils as sshUtils } from 'ssh2';
+
+import { apiError, badInput, notFound } from '../graphql/common/errors';
+import { credentialAad, type Vault } from '../secrets/vault';
+import { isUuid, validateUsername } from './validate';
+
+export interface CredentialSecret {
+  privateKey?: string;
+  passphrase?: string;
+  password?: string;
+}
+
+export interface CredentialInfo {
+  id: string;
+  name: string;
+  username: string;
+  kind: 'PRIVATE_KEY' | 'PASSWORD';
+  createdAt: Date;
+}
+
+export interface CreateCredentialArgs extends CredentialSecret {
+  name: string;
+  username: string;
+}
+
+const MAX_SECRET_CHARS = 64 * 1024;
+
+/**
+ * Stored SSH credentials. Secrets are sealed with the vault before they reach
+ * the database and are opened only by a worker about to connect; nothing
+ * here returns or logs them.
+ */
+export class CredentialService {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly vault: Vault | null,
+  ) {}
+
+  private requireVault(): Vault {
+    if (!this.vault) {
+      throw apiError(
+        'INVALID_STATE',
+        'stored credentials need SECRET_KEY to be configured on this server',
+      );
+    }
+    return this.vault;
+  }
+
+  async create(args: CreateCredentialArgs): Promise<CredentialInfo> {
+    const vault = this.requireVault();
+    const name = args.name.trim();
+    if (name.length < 1 || name.length > 100)
+      throw badInput('input.name', 'must be 1 to 100 characters');
+    const username = validateUsername(args.username, 'input.username');
+    if (!username) throw badInput('input.username', 'is required');
+    const hasKey = Boolean(args.privateKey);
+    const hasPassword = Boolean(args.password);
+    if (hasKey === hasPassword)
+      throw badInput('input', 'give exactly one of privateKey and password');
+    for (const field of ['privateKey', 'passphrase', 'password'] as const) {
+      if ((args[field]?.length ?? 0) > MAX_SECRET_CHARS)
+        throw badInput(`input.${field}`, 'is too long');
+    }
+    if (hasKey) {
+      // Refuse a key that will never work now rather than at scan time.
+      const parsed = sshUtils.parseKey(args.privateKey!, args.passphrase);
+      if (parsed instanceof Error) {
+        throw badInput(
+          'input.privateKey',
+          'is not a private key ssh2 can use with this passphrase',
+        );
+      }
+    }
+    const secret: CredentialSecret = hasKey
+      ? { privateKey: args.privateKey, ...(args.passphrase ? { passphrase: args.passphrase } : {}) }
+      : { password: args.password };
+    const id = randomUUID();
+    const sealed = vault.encrypt(JSON.stringify(secret), credentialAad(id));
+    try {
+      const res = await this.pool.query<CredentialInfo>(
+        `insert into credentials (id, name, username, kind, secret) values ($1, $2, $3, $4, $5)
+         returning id, name, username, kind, created_at as "createdAt"`,
+        [id, name, username, hasKey ? 'PRIVATE_KEY' : 'PASSWORD', sealed],
+      );
+      return res.rows[0]!;
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505')
+        throw badInput('input.name', 'is already taken');
+      throw new Error('could not store the credential', { cause: e });
+    }
+  }
+
+  async list(): Promise<CredentialInfo[]> {
+    const res = await this.pool.query<CredentialInfo>(
+      `select id, name, username, kind, created_at as "createdAt" from credentials order by name`,
+    );
+    return res.rows;
+  }
+
+  async get(id: string): Promise<CredentialInfo | null> {
+    if (!isUuid(id)) return null;
+    const res = await this.pool.query<CredentialInfo>(
+      `select id, name, username, kind, created_at as "createdAt" from credentials where id = $1`,
+      [id],
+    );
+    return res.rows[0] ?? null;
+  }
+
+  async delete(id: string): Promise<CredentialInfo> {
+    if (!isUuid(id)) throw notFound('credential', id);
+    const res = await this.pool.query<CredentialInfo>(
+      `delete from credentials where id = $1 returning id, name, username, kind, created_at as "createdAt"`,
+      [id],
+    );
+    if (!res.rows[0]) throw notFound('credential', id);
+    return res.rows[0];
+  }
+}
+
+/** Opens a credential for a worker about to connect. */
+export async function openCredential(
+  pool: pg.Pool,
+  vault: Vault,
+  id: string,
+): Promise<{ username: string; secret: CredentialSecret } | null> {
+  const res = await pool.query<{ username: string; secret: Buffer }>(
+    `select username, secret from credentials where id = $1`,
+    [id],
+  );
+  const row = res.rows[0];
+  if (!row) return null;
+  const plain = vault.decrypt(row.secret, credentialAad(id));
+  return { username: row.username, secret: JSON.parse(plain.toString('utf8')) as CredentialSecret };
+}

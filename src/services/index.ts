@@ -1,0 +1,29 @@
+import type pg from 'pg';
+
+import type { WorkerConfig } from '../config';
+import type { Vault } from '../secrets/vault';
+import { ApiKeyService } from './api-key.service';
+import { CredentialService } from './credential.service';
+import { HostService } from './host.service';
+import { ScanService } from './scan.service';
+
+/** The use cases resolvers call; one set per API process. */
+export interface Services {
+  scans: ScanService;
+  apiKeys: ApiKeyService;
+  credentials: CredentialService;
+  hosts: HostService;
+}
+
+export function createServices(
+  pool: pg.Pool,
+  defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
+  vault: Vault | null,
+): Services {
+  return {
+    scans: new ScanService(pool, defaults),
+    apiKeys: new ApiKeyService(pool),
+    credentials: new CredentialService(pool, vault),
+    hosts: new HostService(pool),
+  };
+}
