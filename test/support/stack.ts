@@ -47,7 +47,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** sshd LogLevel; DEBUG1 logs every userauth request (to prove there was none). */
+  sshdLogLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-stack-'));
   chmodSync(tmp, 0o755);
   const db = await createTestDatabase();
@@ -65,6 +70,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   );
   writeFileSync(path.join(slowBin, 'df'), '#!/bin/sh\nexec sleep 60\n', { mode: 0o755 });
   const sshd = await startSshd({
+    logLevel: options.sshdLogLevel,
     extraConfig: [
       `Match User ${BROKEN_USER}`,
       `  SetEnv PATH=${brokenBin}:/usr/bin:/bin`,
