@@ -5,7 +5,7 @@ import { CONNECTION_ERROR_CODES, ScanError, ScanErrorCode, toScanError } from '.
 import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { probesFor } from '../probes';
-import type { Lease } from '../queue/lease';
+import { type Lease, LeaseLostError } from '../queue/lease';
 import type { HostTransport } from '../transport';
 import { backoffMs } from '../util/net';
 import { openTransport } from './connect';
@@ -92,8 +92,14 @@ export async function executeScan(
         await lease.finishStep(i, probe.name, percent(i + 1, total), { part });
         succeeded++;
       } catch (e) {
+        // Another attempt owns the scan: write nothing more.
+        if (e instanceof LeaseLostError) throw e;
+        const stopKind = stop.aborted ? (stop.reason as StopReason).kind : null;
+        if (stopKind === 'lease-lost') throw e;
+        // Interrupted, not failed: the scan is released below and the next
+        // attempt runs this step again, so record no step failure.
+        if (stopKind === 'shutdown' && !deadline.aborted) break;
         const err = stopFailure() ?? toScanError(e);
-        if (stop.aborted && (stop.reason as StopReason).kind === 'lease-lost') throw e;
         failures.push({ code: err.code, message: err.message });
         log.info({ step: probe.name, code: err.code, message: err.message }, 'step failed');
         await lease.finishStep(i, probe.name, percent(i + 1, total), { error: err });

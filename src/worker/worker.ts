@@ -28,12 +28,19 @@ interface Running {
  * leases of dead workers.
  */
 export class Worker {
+  /**
+   * Keyed by scan id and attempt: after a stall (a frozen process, a long GC
+   * pause) this worker may claim the next attempt of a scan whose previous,
+   * now fenced-off attempt is still winding down here.
+   */
   private readonly running = new Map<string, Running>();
   private readonly listener: PgListener;
   private readonly log: Logger;
   private timers: NodeJS.Timeout[] = [];
   private claiming = false;
   private claimAgain = false;
+  /** The claim loop in flight, if any: stop() waits for it. */
+  private claimLoop: Promise<void> = Promise.resolve();
   private draining = false;
 
   constructor(private readonly options: WorkerOptions) {
@@ -53,7 +60,7 @@ export class Worker {
   }
 
   get activeScanIds(): string[] {
-    return [...this.running.keys()];
+    return [...new Set([...this.running.values()].map((r) => r.lease.id))];
   }
 
   async start(): Promise<void> {
@@ -74,6 +81,9 @@ export class Worker {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // A claim that was in flight either starts its scan before the snapshot
+    // below or is released at once (see fill).
+    await this.claimLoop;
     const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
     const graceful = await Promise.race([all().then(() => true), sleep(graceMs).then(() => false)]);
     if (!graceful) {
@@ -100,7 +110,7 @@ export class Worker {
       return;
     }
     this.claiming = true;
-    void (async () => {
+    this.claimLoop = (async () => {
       try {
         do {
           this.claimAgain = false;
@@ -108,6 +118,12 @@ export class Worker {
             const { pool, config } = this.options;
             const lease = await claimScan(pool, config.workerId, config.hostname, config.leaseMs);
             if (!lease) break;
+            if (this.draining) {
+              // Shutdown began while the claim was in flight: hand it back
+              // without spending an attempt instead of leaving it to the reaper.
+              await this.release(lease);
+              break;
+            }
             this.run(lease);
           }
         } while (this.claimAgain && !this.draining);
@@ -119,7 +135,17 @@ export class Worker {
     })();
   }
 
+  private async release(lease: Lease): Promise<void> {
+    try {
+      await lease.requeue(0, null, 'released by a worker shutting down', false);
+      this.log.info({ scanId: lease.id, attempt: lease.attempt }, 'released on shutdown');
+    } catch (e) {
+      this.log.warn({ err: toError(e), scanId: lease.id }, 'could not release a claimed scan');
+    }
+  }
+
   private run(lease: Lease): void {
+    const key = `${lease.id}/${lease.attempt}`;
     const controller = new AbortController();
     const log = this.log.child({ scanId: lease.id, attempt: lease.attempt });
     log.info({ type: lease.scan.type }, 'scan claimed');
@@ -147,10 +173,10 @@ export class Worker {
       })
       .finally(() => {
         clearInterval(heartbeat);
-        this.running.delete(lease.id);
+        this.running.delete(key);
         this.fill();
       });
-    this.running.set(lease.id, { lease, controller, done });
+    this.running.set(key, { lease, controller, done });
   }
 
   private async failInternal(lease: Lease, e: unknown): Promise<void> {
@@ -191,8 +217,9 @@ export class Worker {
 
   /** NOTIFY on scan_cancel: check that scan now instead of at the next heartbeat. */
   private checkNow(scanId: string): void {
-    const r = this.running.get(scanId);
-    if (r) void this.beat(r.lease, r.controller, this.log.child({ scanId }));
+    for (const r of this.running.values()) {
+      if (r.lease.id === scanId) void this.beat(r.lease, r.controller, this.log.child({ scanId }));
+    }
   }
 
   private async reap(): Promise<void> {
