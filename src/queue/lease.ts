@@ -22,6 +22,8 @@ export class LeaseLostError extends Error {
  * (scan id, attempt, worker id).
  */
 export class Lease {
+  private endingWrite = false;
+
   constructor(
     private readonly pool: pg.Pool,
     readonly scan: ScanRow,
@@ -35,6 +37,15 @@ export class Lease {
 
   get attempt(): number {
     return this.scan.attempt;
+  }
+
+  /**
+   * True once the terminal write (finish or requeue) has begun. A heartbeat
+   * racing it then finds no RUNNING row: that is the attempt ending, not a
+   * lost lease.
+   */
+  get ending(): boolean {
+    return this.endingWrite;
   }
 
   private fence(): [string, number, string] {
@@ -94,6 +105,7 @@ export class Lease {
     message: string,
   ): Promise<ScanRow> {
     let row: ScanRow | undefined;
+    this.endingWrite = true;
     await this.inTransaction(async (c) => {
       // Steps that never ran (the scan ended early) are marked SKIPPED.
       await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
@@ -117,6 +129,7 @@ export class Lease {
     message: string,
     countsAsAttempt: boolean,
   ): Promise<void> {
+    this.endingWrite = true;
     const res = await this.pool.query(sql.REQUEUE_SCAN, [
       ...this.fence(),
       delayMs,

@@ -206,6 +206,8 @@ export class Worker {
       }
     } catch (e) {
       if (e instanceof LeaseLostError) {
+        // The beat raced this attempt's own terminal write, which committed first.
+        if (lease.ending) return;
         log.warn('lease lost; aborting the scan');
         controller.abort({ kind: 'lease-lost' } satisfies StopReason);
       } else {
