@@ -20,7 +20,7 @@ export class OutputBuffer {
       this.stderrChunks.length = 0;
       return false;
     }
-    (stream === 'stdout' ? this.stdoutChunks : this.stderrChunks).push(chunk);
+    (stream === 'stdout' ? this.stdoutChunks : this.stderrChunks).push(compact(chunk));
     return true;
   }
 
@@ -34,4 +34,16 @@ export class OutputBuffer {
       stderr: Buffer.concat(this.stderrChunks).toString('utf8'),
     };
   }
+}
+
+/**
+ * ssh2 hands out channel data as views into larger decryption buffers: on
+ * loopback about half of the 32 KiB chunks pinned a 64 KiB ArrayBuffer, so
+ * holding them as they came cost ~1.5x the bytes counted against maxBytes.
+ * A view that does not span its whole backing store is copied into one that
+ * does (small copies come from Node's shared pool, which is fine).
+ */
+function compact(chunk: Buffer): Buffer {
+  if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) return chunk;
+  return Buffer.from(chunk);
 }

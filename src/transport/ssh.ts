@@ -198,7 +198,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
       if (settled) return;
       settled = true;
       detach();
-      resolve(new SshTransport(client, target, seenFingerprint, signal));
+      resolve(new SshTransport(client, socket, target, seenFingerprint, signal));
     };
 
     function detach(): void {
@@ -279,6 +279,8 @@ class SshTransport implements HostTransport {
 
   constructor(
     private readonly client: Client,
+    /** The TCP socket under `client`: see close(). */
+    private readonly socket: net.Socket,
     private readonly target: string,
     readonly hostKeyFingerprint: string | null,
     private readonly signal: AbortSignal | undefined,
@@ -430,7 +432,10 @@ class SshTransport implements HostTransport {
         return;
       }
       // A server that never acknowledges the disconnect must not hold close().
-      const timer = setTimeout(() => this.client.destroy(), CLOSE_GRACE_MS);
+      // Destroy the socket itself: ssh2's client.destroy() does nothing once
+      // end() has half-closed the socket (it checks that the socket is still
+      // writable), so a peer that never reads our FIN held close() forever.
+      const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
       this.client.once('close', () => {
         clearTimeout(timer);
         resolve();
