@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 
+import { RateLimiter } from './api/rate-limit';
 import { type ApiServer, createApiServer } from './api/server';
 import { Authenticator, bootstrapAdminToken } from './auth/authenticator';
 import type { Config } from './config';
@@ -112,7 +113,14 @@ export async function startApp(options: AppOptions): Promise<App> {
         orm,
         pool,
         hub,
-        services: createServices(pool, config.worker, vault),
+        services: createServices(
+          pool,
+          config.worker,
+          vault,
+          new RateLimiter(config.startScanPerMinute, config.startScanBurst),
+        ),
+        introspection: config.introspection,
+        allowedOrigins: config.allowedOrigins,
         authenticator: new Authenticator(pool, config.adminToken, log),
         log,
       });

@@ -26,6 +26,13 @@ export interface Config {
    */
   secretKey: string | null;
   logLevel: string;
+  /** Schema introspection. Default on, off when NODE_ENV=production. */
+  introspection: boolean;
+  /** WebSocket Origins allowed besides the server's own host; `*` for any. Default none. */
+  allowedOrigins: string[];
+  /** startScan calls per API key per minute (token bucket). Default 60, burst 20. */
+  startScanPerMinute: number;
+  startScanBurst: number;
   worker: WorkerConfig;
 }
 
@@ -93,6 +100,15 @@ class Reader {
     return Number(raw);
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.str(name);
+    if (raw === null) return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const raw = this.str(name);
     if (raw === null) return fallback;
@@ -135,6 +151,13 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(r.str('DATA_DIR') ?? '.data'),
     adminToken,
     secretKey,
+    introspection: r.bool('INTROSPECTION', env.NODE_ENV !== 'production'),
+    allowedOrigins: (r.str('ALLOWED_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    startScanPerMinute: r.int('START_SCAN_RATE_PER_MINUTE', 60, 1, 1_000_000),
+    startScanBurst: r.int('START_SCAN_BURST', 20, 1, 1_000_000),
     logLevel: r.oneOf(
       'LOG_LEVEL',
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

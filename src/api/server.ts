@@ -5,7 +5,15 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -18,6 +26,7 @@ import type { AppContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import { originAllowed, QUERY_LIMITS, validationRules, withoutSuggestions } from './hardening';
 
 export interface ApiDeps {
   schema: GraphQLSchema;
@@ -27,6 +36,10 @@ export interface ApiDeps {
   services: Services;
   authenticator: Authenticator;
   log: Logger;
+  /** Schema introspection on HTTP and WebSocket. */
+  introspection: boolean;
+  /** WebSocket Origins allowed besides the server's own host. */
+  allowedOrigins: string[];
 }
 
 export interface ApiServer {
@@ -45,7 +58,7 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    return { ...formatted, message: withoutSuggestions(formatted.message), extensions };
   }
   return {
     message: 'Internal server error',
@@ -57,13 +70,16 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
 
 export function createApiServer(deps: ApiDeps): ApiServer {
   const { schema, orm, pool, hub, services, authenticator, log } = deps;
+  const rules = validationRules({ introspection: deps.introspection });
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
-    maxPayload: 64 * 1024,
+    maxPayload: QUERY_LIMITS.maxMessageBytes,
+    verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) =>
+      originAllowed(origin || undefined, req.headers.host, deps.allowedOrigins),
   });
 
   const makeContext = (principal: Principal): AppContext => {
@@ -78,7 +94,10 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     socketsByKey.delete(keyId);
   });
 
-  const wsCleanup = useServer<{ authorization?: unknown }, { principal?: Principal }>(
+  const wsCleanup = useServer<
+    { authorization?: unknown },
+    { principal?: Principal; subscriptions?: number }
+  >(
     {
       schema,
       // Never put an internal error's text into a close reason.
@@ -102,7 +121,46 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         }
         return true;
       },
-      context: (ctx) => makeContext(ctx.extra.principal!),
+      // Parse and validate here with the same limits as HTTP: Apollo's rules do
+      // not see WebSocket operations.
+      onSubscribe: (ctx, _id, payload) => {
+        const active = ctx.extra.subscriptions ?? 0;
+        if (active >= QUERY_LIMITS.maxSubscriptionsPerSocket) {
+          return [
+            apiError(
+              'BAD_USER_INPUT',
+              `at most ${QUERY_LIMITS.maxSubscriptionsPerSocket} operations per connection`,
+            ),
+          ];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+        } catch (e) {
+          const message = e instanceof GraphQLError ? e.message : 'cannot parse the query';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...rules]);
+        if (errors.length > 0) {
+          return errors.map(
+            (e) =>
+              new GraphQLError(withoutSuggestions(e.message), {
+                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+              }),
+          );
+        }
+        ctx.extra.subscriptions = active + 1;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: makeContext(ctx.extra.principal!),
+        };
+      },
+      onComplete: (ctx) => {
+        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      },
       // Apollo's formatError does not see WebSocket traffic: apply the same masking here.
       onError: (_ctx, _id, _payload, errors) => {
         log.debug({ errors: errors.map((e) => e.message) }, 'websocket operation error');
@@ -110,7 +168,22 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON())) };
+        // No data and no path: the request itself was refused before execution
+        // (variable coercion), which is the client's input, not our failure.
+        const requestError = result.data === undefined;
+        return {
+          ...result,
+          errors: result.errors.map((e) => {
+            const json = e.toJSON();
+            if (requestError && !json.path && !json.extensions?.code) {
+              return formatError({
+                ...json,
+                extensions: { ...json.extensions, code: 'BAD_USER_INPUT' },
+              });
+            }
+            return formatError(json);
+          }),
+        };
       },
     },
     wsServer,
@@ -120,12 +193,33 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: deps.introspection,
+    validationRules: rules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+    hideSchemaDetailsFromClientErrors: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // Our own two-stage shutdown (src/run.ts) stops Apollo after the worker drains.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        // Subscriptions live on the WebSocket at the same path.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation }) {
+              if (operation?.operation === 'subscription') {
+                throw new GraphQLError(
+                  'subscriptions run over graphql-ws (WebSocket) on this path',
+                  {
+                    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+                  },
+                );
+              }
+            },
+          };
+        },
+      },
       {
         async serverWillStart() {
           return {
@@ -157,7 +251,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
       started = true;
       app.use(
         '/graphql',
-        express.json({ limit: '256kb' }),
+        express.json({ limit: QUERY_LIMITS.maxBodyBytes }),
         expressMiddleware(apollo, {
           context: async ({ req }) => {
             const principal = await authenticator.authenticate(
@@ -167,6 +261,33 @@ export function createApiServer(deps: ApiDeps): ApiServer {
             return makeContext(principal);
           },
         }),
+      );
+      // Bodies that never reach GraphQL (too large, not JSON, bad UTF-8) still
+      // get a GraphQL-shaped, typed error instead of Express's HTML page.
+      app.use(
+        (
+          err: { status?: number; type?: string },
+          _req: express.Request,
+          res: express.Response,
+          next: express.NextFunction,
+        ) => {
+          if (res.headersSent) return next(err);
+          const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+          const message =
+            status === 413
+              ? `request body over ${QUERY_LIMITS.maxBodyBytes} bytes`
+              : status < 500
+                ? 'malformed request body'
+                : 'Internal server error';
+          res.status(status).json({
+            errors: [
+              {
+                message,
+                extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' },
+              },
+            ],
+          });
+        },
       );
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

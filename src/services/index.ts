@@ -1,5 +1,6 @@
 import type pg from 'pg';
 
+import type { RateLimiter } from '../api/rate-limit';
 import type { WorkerConfig } from '../config';
 import type { Vault } from '../secrets/vault';
 import { ApiKeyService } from './api-key.service';
@@ -19,9 +20,10 @@ export function createServices(
   pool: pg.Pool,
   defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
   vault: Vault | null,
+  startScanLimiter: RateLimiter | null = null,
 ): Services {
   return {
-    scans: new ScanService(pool, defaults),
+    scans: new ScanService(pool, defaults, startScanLimiter),
     apiKeys: new ApiKeyService(pool),
     credentials: new CredentialService(pool, vault),
     hosts: new HostService(pool),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
+import type { RateLimiter } from '../api/rate-limit';
 import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
@@ -38,9 +39,20 @@ export class ScanService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
+    private readonly limiter: RateLimiter | null = null,
   ) {}
 
   async start(principal: Principal, input: StartScanInput): Promise<Scan> {
+    const wait = this.limiter?.take(principal.keyId ?? principal.name) ?? 0;
+    if (wait > 0) {
+      throw apiError(
+        'RATE_LIMITED',
+        `too many startScan calls for this API key; retry in ${wait} s`,
+        {
+          retryAfterSeconds: wait,
+        },
+      );
+    }
     const hostname = validateHostname(input.target.hostname);
     const port = validatePort(input.target.port);
     const username = validateUsername(input.target.username);

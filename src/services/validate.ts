@@ -11,8 +11,11 @@ const USERNAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}$/;
 export function validateHostname(value: string, field = 'target.hostname'): string {
   const v = value.trim();
   if (net.isIP(v) !== 0) return v;
-  if (!HOSTNAME.test(v))
+  // RFC 1123 2.1: the top-level label is never all-numeric, so `999.1.1.1`
+  // is a mistyped address, not a name.
+  if (!HOSTNAME.test(v) || /(^|\.)\d+\.?$/.test(v)) {
     throw badInput(field, 'must be an RFC 1123 host name, an IPv4 or an IPv6 address');
+  }
   return v.toLowerCase().replace(/\.$/, '');
 }
 

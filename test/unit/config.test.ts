@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config';
+import { validateHostname, validatePort, validateUsername } from '../../src/services/validate';
 
 describe('loadConfig', () => {
   it('uses documented defaults for an empty environment', () => {
@@ -39,5 +40,39 @@ describe('loadConfig', () => {
 
   it('refuses a short ADMIN_TOKEN', () => {
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16/);
+  });
+});
+
+describe('target validation', () => {
+  it('accepts names, IPv4 and IPv6, lower-casing names', () => {
+    expect(validateHostname('Web-01.Example.COM')).toBe('web-01.example.com');
+    expect(validateHostname('10.0.0.1')).toBe('10.0.0.1');
+    expect(validateHostname('::1')).toBe('::1');
+    expect(validateHostname('fe80::1')).toBe('fe80::1');
+  });
+
+  it('refuses what is not a host, naming the field', () => {
+    for (const bad of [
+      '999.999.999.999',
+      'a b',
+      '-lead',
+      'trail-',
+      'x;id',
+      '',
+      'a'.repeat(64),
+      '1.2.3',
+    ]) {
+      expect(() => validateHostname(bad)).toThrow(/target\.hostname/);
+    }
+  });
+
+  it('checks ports and POSIX user names', () => {
+    expect(validatePort(undefined)).toBe(22);
+    expect(() => validatePort(0)).toThrow(/target\.port/);
+    expect(() => validatePort(65536)).toThrow(/target\.port/);
+    expect(validateUsername('deploy_user.1')).toBe('deploy_user.1');
+    for (const bad of ['-oProxyCommand=x', 'a b', 'root;id', 'x'.repeat(33)]) {
+      expect(() => validateUsername(bad)).toThrow(/target\.username/);
+    }
   });
 });

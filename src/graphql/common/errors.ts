@@ -8,6 +8,7 @@ export const ApiErrorCode = Object.freeze({
   NOT_FOUND: 'NOT_FOUND',
   SCAN_IN_PROGRESS: 'SCAN_IN_PROGRESS',
   INVALID_STATE: 'INVALID_STATE',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const);
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
