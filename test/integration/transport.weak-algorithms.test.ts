@@ -14,10 +14,10 @@ import { connectSsh } from '../../src/transport';
 type WeakSet = ConstructorParameters<typeof Server>[0]['algorithms'];
 
 async function serverOffering(algorithms: WeakSet, keyType: 'rsa' | 'ed25519' = 'rsa') {
-  const hostKey = utils.generateKeyPairSync(
-    keyType,
-    keyType === 'rsa' ? { bits: 2048 } : undefined,
-  );
+  const hostKey =
+    keyType === 'rsa'
+      ? utils.generateKeyPairSync('rsa', { bits: 2048 })
+      : utils.generateKeyPairSync('ed25519');
   let authAttempts = 0;
   const server = new Server({ hostKeys: [hostKey.private], algorithms }, (client) => {
     client.on('authentication', (ctx) => {
