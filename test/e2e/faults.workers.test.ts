@@ -1,7 +1,8 @@
 /**
  * Worker processes that die, freeze or shut down in the middle of a scan.
- * Two real worker processes share one database; the scan's `df` step takes
- * DF_DELAY_S seconds on a real sshd, so the tests act while it runs.
+ * Two real worker processes share one database; the scan's disk step runs
+ * `df` twice, DF_DELAY_S seconds each, on a real sshd, so the tests act while
+ * it runs.
  */
 import * as sql from '../../src/queue/sql';
 import {
@@ -19,6 +20,9 @@ import {
 import type { RunningService } from '../support/service';
 
 jest.setTimeout(90_000);
+
+/** The disk probe runs df twice (a probe for -l support, then the listing). */
+const DISK_STEP_S = 2 * DF_DELAY_S;
 
 let cluster: FaultsCluster;
 
@@ -106,7 +110,7 @@ it('recovers a scan from a kill -9 worker within lease + reaper interval: the ot
   const toEnd = endedAt - killedAt;
   process.stdout.write(
     `[faults] recovery after kill -9: ${toClaim} ms to the survivor's claim, ${toEnd} ms to the terminal state ` +
-      `(LEASE_MS ${LEASE.LEASE_MS}, HEARTBEAT_MS ${LEASE.HEARTBEAT_MS}, REAPER_INTERVAL_MS ${LEASE.REAPER_INTERVAL_MS}, df takes ${DF_DELAY_S} s)\n`,
+      `(LEASE_MS ${LEASE.LEASE_MS}, HEARTBEAT_MS ${LEASE.HEARTBEAT_MS}, REAPER_INTERVAL_MS ${LEASE.REAPER_INTERVAL_MS}, disk step ~${DISK_STEP_S} s)\n`,
   );
   // The lease was renewed at most one heartbeat before the kill, so it cannot
   // lapse sooner than LEASE_MS - HEARTBEAT_MS; and one reaper pass after it
@@ -114,7 +118,9 @@ it('recovers a scan from a kill -9 worker within lease + reaper interval: the ot
   expect(toClaim).toBeGreaterThanOrEqual(LEASE.LEASE_MS - LEASE.HEARTBEAT_MS - 100);
   expect(toClaim).toBeLessThan(LEASE.LEASE_MS + LEASE.REAPER_INTERVAL_MS + 1_500);
   // Attempt 2 is a whole new run of the scan, slow step included.
-  expect(toEnd).toBeLessThan(LEASE.LEASE_MS + LEASE.REAPER_INTERVAL_MS + DF_DELAY_S * 1000 + 5_000);
+  expect(toEnd).toBeLessThan(
+    LEASE.LEASE_MS + LEASE.REAPER_INTERVAL_MS + DISK_STEP_S * 1000 + 5_000,
+  );
 
   const row = await scanOf(cluster.db.pool, id);
   expect(row).toMatchObject({
@@ -151,8 +157,8 @@ it('drops every write of a worker frozen (SIGSTOP) past its lease once it resume
 
   frozen.child.kill('SIGSTOP');
   // The survivor reaps the lapsed lease, claims attempt 2 and reaches its own
-  // slow step. By then the frozen worker's df has long answered: its output
-  // waits in the socket for the worker to wake up.
+  // slow step. The frozen worker's remote commands ran on meanwhile: their
+  // output waits in its socket for it to wake up.
   const takeoverSeq = await waitFor(
     'the survivor to reach the disk step',
     async () => {
