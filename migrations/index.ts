@@ -3,6 +3,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122093941 } from './Migration20261122093941';
 import { Migration20261122094500 } from './Migration20261122094500';
 import { Migration20261122101958 } from './Migration20261122101958';
+import { Migration20261122110000 } from './Migration20261122110000';
 
 /**
  * Every migration in order. Listed statically so the same list serves ts-jest
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122093941', class: Migration20261122093941 },
   { name: 'Migration20261122094500', class: Migration20261122094500 },
   { name: 'Migration20261122101958', class: Migration20261122101958 },
+  { name: 'Migration20261122110000', class: Migration20261122110000 },
 ];

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 
-import { HostEntity, ScanResultEntity, ScanStepEntity } from '../db/entities';
+import { HostEntity, ScanAttemptEntity, ScanResultEntity, ScanStepEntity } from '../db/entities';
 import type { ScanResultData } from '../domain/result';
 
 /**
@@ -12,6 +12,7 @@ export interface Loaders {
   hostById: DataLoader<string, HostEntity | null>;
   stepsByScanId: DataLoader<string, ScanStepEntity[]>;
   resultByScanId: DataLoader<string, ScanResultData | null>;
+  attemptsByScanId: DataLoader<string, ScanAttemptEntity[]>;
   /** Forget cached rows (between events of one subscription). */
   clearAll(): void;
 }
@@ -41,11 +42,23 @@ export function createLoaders(em: EntityManager): Loaders {
     const byScan = new Map(results.map((r) => [r.scan.id, r.data]));
     return ids.map((id) => byScan.get(id) ?? null);
   });
+  const attemptsByScanId = new DataLoader<string, ScanAttemptEntity[]>(async (ids) => {
+    const rows = await em.find(
+      ScanAttemptEntity,
+      { scan: { $in: [...ids] } },
+      { orderBy: { scan: 'asc', attempt: 'asc' }, refresh: true },
+    );
+    const byScan = new Map<string, ScanAttemptEntity[]>();
+    for (const r of rows) byScan.set(r.scan.id, [...(byScan.get(r.scan.id) ?? []), r]);
+    return ids.map((id) => byScan.get(id) ?? []);
+  });
   return {
     hostById,
     stepsByScanId,
     resultByScanId,
+    attemptsByScanId,
     clearAll() {
+      attemptsByScanId.clearAll();
       hostById.clearAll();
       stepsByScanId.clearAll();
       resultByScanId.clearAll();

@@ -245,6 +245,25 @@ describe('failures', () => {
     expect(scan.error?.code).toBe('CONNECTION_REFUSED');
     expect(events[events.length - 1]!.status).toBe('FAILED');
     expect(elapsed).toBeLessThan(5_000);
+    const { scan: withAttempts } = await gqlOk<{
+      scan: {
+        attempts: Array<{ attempt: number; outcome: string; error: { code: string } | null }>;
+      };
+    }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `query($id: ID!) { scan(id: $id) { attempts { attempt outcome error { code } } } }`,
+      { id },
+    );
+    // Refused connections are retried; each attempt shows its own error.
+    expect(withAttempts.attempts.map((a) => a.error?.code)).toEqual(
+      withAttempts.attempts.map(() => 'CONNECTION_REFUSED'),
+    );
+    expect(withAttempts.attempts.map((a) => a.outcome)).toEqual([
+      ...withAttempts.attempts.slice(1).map(() => 'REQUEUED'),
+      'FAILED',
+    ]);
+    expect(withAttempts.attempts.length).toBe(scan.attempt);
     process.stdout.write(
       `[e2e] closed port: FAILED CONNECTION_REFUSED after ${elapsed} ms, ${scan.attempt} attempts\n`,
     );

@@ -235,3 +235,50 @@ describe('event log and NOTIFY', () => {
     expect((await scanRow(db.pool, scan.id)).last_seq).toBe(7);
   });
 });
+
+describe('attempt history', () => {
+  async function attemptsOf(id: string) {
+    return (
+      await db.pool.query(
+        `select attempt, worker_id, outcome, error_code, ended_at is not null as ended
+         from scan_attempts where scan_id = $1 order by attempt`,
+        [id],
+      )
+    ).rows;
+  }
+
+  it('records each attempt with its worker and why it ended, whoever ended it', async () => {
+    const scan = await insertScan(db.pool, { maxAttempts: 3 });
+    await claimScan(db.pool, 'worker-a', 'irrelevant', 30_000);
+    expect(await attemptsOf(scan.id)).toEqual([
+      { attempt: 1, worker_id: 'worker-a', outcome: 'RUNNING', error_code: null, ended: false },
+    ]);
+    await expireLeases(db.pool);
+    await reapExpiredLeases(db.pool);
+    const second = (await claimScan(db.pool, 'worker-b', 'irrelevant', 30_000))!;
+    await second.requeue(0, { code: 'CONNECTION_REFUSED', message: 'refused' }, 'retry', true);
+    const third = (await claimScan(db.pool, 'worker-c', 'irrelevant', 30_000))!;
+    await third.requeue(0, null, 'released by a worker shutting down', false);
+    const fourth = (await claimScan(db.pool, 'worker-d', 'irrelevant', 30_000))!;
+    await fourth.resetSteps(['os']);
+    await fourth.finish('COMPLETED', 100, null, 'completed');
+    expect(await attemptsOf(scan.id)).toEqual([
+      {
+        attempt: 1,
+        worker_id: 'worker-a',
+        outcome: 'REQUEUED',
+        error_code: 'WORKER_LOST',
+        ended: true,
+      },
+      {
+        attempt: 2,
+        worker_id: 'worker-b',
+        outcome: 'REQUEUED',
+        error_code: 'CONNECTION_REFUSED',
+        ended: true,
+      },
+      { attempt: 3, worker_id: 'worker-c', outcome: 'REQUEUED', error_code: null, ended: true },
+      { attempt: 4, worker_id: 'worker-d', outcome: 'COMPLETED', error_code: null, ended: true },
+    ]);
+  });
+});

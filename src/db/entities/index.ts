@@ -2,6 +2,7 @@ export { ApiKeyEntity } from './api-key.entity';
 export { CredentialEntity } from './credential.entity';
 export { HostEntity } from './host.entity';
 export { ScanEntity } from './scan.entity';
+export { ScanAttemptEntity } from './scan-attempt.entity';
 export { ScanEventEntity } from './scan-event.entity';
 export { ScanResultEntity } from './scan-result.entity';
 export { ScanStepEntity } from './scan-step.entity';
@@ -10,6 +11,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { CredentialEntity } from './credential.entity';
 import { HostEntity } from './host.entity';
 import { ScanEntity } from './scan.entity';
+import { ScanAttemptEntity } from './scan-attempt.entity';
 import { ScanEventEntity } from './scan-event.entity';
 import { ScanResultEntity } from './scan-result.entity';
 import { ScanStepEntity } from './scan-step.entity';
@@ -19,6 +21,7 @@ export const ENTITIES = [
   CredentialEntity,
   HostEntity,
   ScanEntity,
+  ScanAttemptEntity,
   ScanEventEntity,
   ScanResultEntity,
   ScanStepEntity,

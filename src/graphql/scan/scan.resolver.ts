@@ -17,7 +17,14 @@ import { notFound } from '../common/errors';
 import type { AppContext } from '../context';
 import { Host } from '../host/host.type';
 import { ScanFilter, StartScanInput } from './scan.input';
-import { Scan, ScanConnection, ScanErrorInfo, ScanStep, StartScanPayload } from './scan.type';
+import {
+  Scan,
+  ScanAttempt,
+  ScanConnection,
+  ScanErrorInfo,
+  ScanStep,
+  StartScanPayload,
+} from './scan.type';
 import { ScanResult } from './scan-result.type';
 
 @Resolver(() => Scan)
@@ -99,6 +106,24 @@ export class ScanResolver {
         s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
       error: s.errorCode
         ? { code: s.errorCode as ScanErrorCode, message: s.errorMessage ?? '' }
+        : null,
+    }));
+  }
+
+  @FieldResolver(() => [ScanAttempt], {
+    description:
+      'Every attempt so far, oldest first, with the worker that ran it and why it ended.',
+  })
+  async attempts(@Root() scan: Scan, @Ctx() ctx: AppContext): Promise<ScanAttempt[]> {
+    const rows = await ctx.loaders.attemptsByScanId.load(scan.id);
+    return rows.map((a) => ({
+      attempt: a.attempt,
+      workerId: a.workerId,
+      startedAt: a.startedAt,
+      endedAt: a.endedAt,
+      outcome: a.outcome,
+      error: a.errorCode
+        ? { code: a.errorCode as ScanErrorCode, message: a.errorMessage ?? '' }
         : null,
     }));
   }
