@@ -52,7 +52,10 @@ export interface StackOptions {
   sshdLogLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
 }
 
-export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: StackOptions = {},
+): Promise<Stack> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-stack-'));
   chmodSync(tmp, 0o755);
   const db = await createTestDatabase();
