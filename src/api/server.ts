@@ -155,7 +155,16 @@ export function createApiServer(deps: ApiDeps): ApiServer {
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: makeContext(ctx.extra.principal!),
+          contextValue: {
+            ...makeContext(ctx.extra.principal!),
+            dropConnection: () => {
+              log.warn(
+                { keyId: ctx.extra.principal?.keyId },
+                'dropping a WebSocket that stopped reading',
+              );
+              ctx.extra.socket.terminate();
+            },
+          },
         };
       },
       onComplete: (ctx) => {

@@ -1,3 +1,11 @@
+/** The subscriber let too many events pile up and was cut off. */
+export class SlowSubscriberError extends Error {
+  constructor(readonly pending: number) {
+    super(`subscriber too slow: ${pending} events waiting`);
+    this.name = 'SlowSubscriberError';
+  }
+}
+
 /**
  * A bounded, single-consumer async queue. A subscriber that cannot keep up
  * is closed with an error once `maxPending` items wait, so one slow client
@@ -25,7 +33,7 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
       return;
     }
     if (this.items.length >= this.maxPending) {
-      this.fail(new Error('subscriber too slow: event buffer full'));
+      this.fail(new SlowSubscriberError(this.items.length));
       return;
     }
     this.items.push(item);

@@ -18,4 +18,6 @@ export interface AppContext {
   credentials: CredentialService;
   hosts: HostService;
   hub: EventHub;
+  /** WebSocket operations only: drops the connection of a subscriber that stopped reading. */
+  dropConnection?: () => void;
 }

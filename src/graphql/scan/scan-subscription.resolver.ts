@@ -1,6 +1,7 @@
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
 import type { ProgressEvent } from '../../events/hub';
+import { SlowSubscriberError } from '../../events/subscription-queue';
 import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid } from '../../services/validate';
 import { notFound } from '../common/errors';
@@ -21,9 +22,16 @@ async function* toPayloads(
   source: AsyncIterable<ProgressEvent>,
   ctx: AppContext,
 ): AsyncGenerator<ScanProgressEvent> {
-  for await (const e of source) {
-    ctx.loaders.clearAll();
-    yield { ...e, scan: scanFromRow(e.scan) };
+  try {
+    for await (const e of source) {
+      ctx.loaders.clearAll();
+      yield { ...e, scan: scanFromRow(e.scan) };
+    }
+  } catch (e) {
+    // Its socket is not draining, so an error message would queue behind the
+    // rest: drop the connection instead; other subscribers are untouched.
+    if (e instanceof SlowSubscriberError) ctx.dropConnection?.();
+    throw e;
   }
 }
 
