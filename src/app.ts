@@ -62,9 +62,20 @@ export function createPool(url: string, log: Logger, max = 10): pg.Pool {
     // A hung statement must not hold a scan forever: fail it, retry later.
     statement_timeout: 30_000,
     query_timeout: 35_000,
+    // A process frozen (SIGSTOP, a debugger) inside a transaction would hold
+    // its row locks, and the reaper skips locked rows: the server ends such a
+    // session after a few idle seconds, which releases them.
+    idle_in_transaction_session_timeout: 5_000,
   });
   // An idle client's connection dropping (database restart) must not crash the process.
   pool.on('error', (e) => log.warn({ err: toError(e) }, 'idle database connection failed'));
+  // Nor may a checked-out one: pg-pool removes its own error listener while a
+  // client is lent out, and an 'error' event with no listener throws. The
+  // query in flight still rejects (its caller reports it), and the broken
+  // client is dropped on release.
+  pool.on('connect', (client) => {
+    client.on('error', (e) => log.debug({ err: toError(e) }, 'database connection failed'));
+  });
   return pool;
 }
 

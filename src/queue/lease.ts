@@ -1,8 +1,11 @@
+import { performance } from 'node:perf_hooks';
+
 import type pg from 'pg';
 
-import type { ScanErrorCode } from '../domain/errors';
+import { type ScanErrorCode, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
 import type { ScanStatus } from '../domain/states';
+import { backoffMs, sleep } from '../util/net';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
 
@@ -18,18 +21,100 @@ export class LeaseLostError extends Error {
 }
 
 /**
+ * Thrown when the database stayed unreachable for as long as this worker's
+ * lease could still be valid: the attempt is abandoned, writing nothing, and
+ * the reaper re-queues the scan once the lease has expired.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    readonly scanId: string,
+    readonly attempt: number,
+    cause: unknown,
+  ) {
+    super(
+      `database unreachable for the rest of the lease on scan ${scanId} attempt ${attempt}: ${toError(cause).message}`,
+      { cause },
+    );
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * SQLSTATEs of a session the server ended: admin_shutdown, crash_shutdown,
+ * cannot_connect_now, idle_in_transaction_session_timeout (a process that
+ * stalled inside a transaction; a fresh one may still be in time).
+ */
+const SERVER_GONE_CODES = new Set(['57P01', '57P02', '57P03', '25P03']);
+/** Socket-level failures to reach or keep talking to the server. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EAI_AGAIN',
+]);
+/** What pg and pg-pool say when a connection cannot be had or dies under a query. */
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout|the database system is (starting up|shutting down|in recovery|not yet accepting connections)/i;
+
+/**
+ * Whether `e` means the database could not be reached or dropped the
+ * connection (restart, failover, network), as opposed to a statement that
+ * failed. Looks through `cause` chains and AggregateErrors (a host name that
+ * resolves to several addresses).
+ */
+export function isDatabaseConnectionError(e: unknown, depth = 0): boolean {
+  if (e === null || typeof e !== 'object' || depth > 5) return false;
+  if (e instanceof DatabaseUnavailableError) return true;
+  const { code, message, cause, errors } = e as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof code === 'string') {
+    if (code.startsWith('08') && code.length === 5) return true;
+    if (SERVER_GONE_CODES.has(code) || SOCKET_CODES.has(code)) return true;
+  }
+  if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((x) => isDatabaseConnectionError(x, depth + 1)))
+    return true;
+  return isDatabaseConnectionError(cause, depth + 1);
+}
+
+/**
  * The writes one worker may make to one claimed scan, every one fenced by
  * (scan id, attempt, worker id).
  */
 export class Lease {
   private endingWrite = false;
+  /**
+   * performance.now() by which the lease has surely expired: the send time of
+   * the last successful claim or heartbeat plus the lease length. The server
+   * set its expiry from its own later clock reading, so this errs early.
+   */
+  private validUntil: number;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly scan: ScanRow,
     readonly workerId: string,
     private readonly leaseMs: number,
-  ) {}
+    /** performance.now() when the claim was sent. */
+    claimedAt = performance.now(),
+  ) {
+    this.validUntil = claimedAt + leaseMs;
+  }
+
+  /** Milliseconds the lease may still be valid for (0 or less: surely expired). */
+  get remainingMs(): number {
+    return this.validUntil - performance.now();
+  }
 
   get id(): string {
     return this.scan.id;
@@ -52,14 +137,40 @@ export class Lease {
     return [this.scan.id, this.scan.attempt, this.workerId];
   }
 
+  /**
+   * Runs `fn`, and runs it again after a database connection error (a
+   * restart, a failover, a dropped socket) with short jittered backoff for
+   * as long as the lease may still be valid: no other attempt can own the
+   * scan meanwhile, so the write is still wanted. Past that it throws
+   * DatabaseUnavailableError. Any other error is thrown at once. `fn` is
+   * always tried once, however late: its fence decides.
+   */
+  async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!isDatabaseConnectionError(e) || e instanceof DatabaseUnavailableError) throw e;
+        const wait = Math.max(25, backoffMs(failures, 100, 1_000));
+        if (this.remainingMs - wait <= 0)
+          throw new DatabaseUnavailableError(this.id, this.attempt, e);
+        await sleep(wait);
+      }
+    }
+  }
+
   /** Renews the lease. Returns whether cancellation was requested. */
   async heartbeat(): Promise<{ cancelRequested: boolean }> {
-    const res = await this.pool.query<{ cancel_requested_at: Date | null }>(sql.HEARTBEAT, [
-      ...this.fence(),
-      this.leaseMs,
-    ]);
-    if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
-    return { cancelRequested: res.rows[0]!.cancel_requested_at !== null };
+    return this.retrying(async () => {
+      const sentAt = performance.now();
+      const res = await this.pool.query<{ cancel_requested_at: Date | null }>(sql.HEARTBEAT, [
+        ...this.fence(),
+        this.leaseMs,
+      ]);
+      if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+      this.validUntil = Math.max(this.validUntil, sentAt + this.leaseMs);
+      return { cancelRequested: res.rows[0]!.cancel_requested_at !== null };
+    });
   }
 
   async resetSteps(names: string[]): Promise<void> {
@@ -106,19 +217,30 @@ export class Lease {
   ): Promise<ScanRow> {
     let row: ScanRow | undefined;
     this.endingWrite = true;
-    await this.inTransaction(async (c) => {
-      // Steps that never ran (the scan ended early) are marked SKIPPED.
-      await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
-      const res = await c.query<ScanRow>(sql.FINISH_SCAN, [
-        ...this.fence(),
-        status,
-        error?.code ?? null,
-        error?.message ?? null,
-        progress,
-        message,
-      ]);
-      row = res.rows[0];
-    });
+    try {
+      await this.inTransaction(async (c) => {
+        // Steps that never ran (the scan ended early) are marked SKIPPED.
+        await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
+        const res = await c.query<ScanRow>(sql.FINISH_SCAN, [
+          ...this.fence(),
+          status,
+          error?.code ?? null,
+          error?.message ?? null,
+          progress,
+          message,
+        ]);
+        row = res.rows[0];
+      });
+    } catch (e) {
+      // A connection lost while COMMIT was in flight leaves it unknown whether
+      // the write took; the retry then finds the row no longer RUNNING. If the
+      // row ended as this very attempt with this status, it did.
+      if (!(e instanceof LeaseLostError) || !this.commitUncertain) throw e;
+      const now = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [this.id])).rows[0];
+      if (now?.attempt === this.attempt && now.worker_id === this.workerId && now.status === status)
+        return now;
+      throw e;
+    }
     return row!;
   }
 
@@ -130,34 +252,53 @@ export class Lease {
     countsAsAttempt: boolean,
   ): Promise<void> {
     this.endingWrite = true;
-    const res = await this.pool.query(sql.REQUEUE_SCAN, [
-      ...this.fence(),
-      delayMs,
-      error?.code ?? null,
-      error?.message ?? null,
-      message,
-      countsAsAttempt,
-    ]);
-    if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+    await this.retrying(async () => {
+      const res = await this.pool.query(sql.REQUEUE_SCAN, [
+        ...this.fence(),
+        delayMs,
+        error?.code ?? null,
+        error?.message ?? null,
+        message,
+        countsAsAttempt,
+      ]);
+      if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+    });
   }
+
+  /** Set when a COMMIT failed on a lost connection: it may have taken effect. */
+  private commitUncertain = false;
 
   /**
    * Runs `fn` in a transaction that first locks the fenced row, so a write
-   * after a lost lease touches nothing and rolls back.
+   * after a lost lease touches nothing and rolls back. Retried as a whole on
+   * a connection error (see retrying).
    */
   private async inTransaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    await this.retrying(() => this.transactionOnce(fn));
+  }
+
+  private async transactionOnce(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
+    let committing = false;
     try {
       await client.query('begin');
       const locked = await client.query(sql.LOCK_FENCED, this.fence());
       if (locked.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
       await fn(client);
+      committing = true;
       await client.query('commit');
     } catch (e) {
-      await client.query('rollback').catch(() => undefined);
+      if (isDatabaseConnectionError(e)) {
+        // Hand the dead connection back as broken so the pool drops it.
+        broken = toError(e);
+        if (committing) this.commitUncertain = true;
+      } else {
+        await client.query('rollback').catch(() => undefined);
+      }
       throw e;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 }
@@ -169,9 +310,10 @@ export async function claimScan(
   hostname: string,
   leaseMs: number,
 ): Promise<Lease | null> {
+  const sentAt = performance.now();
   const res = await pool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname]);
   const row = res.rows[0];
-  return row ? new Lease(pool, row, workerId, leaseMs) : null;
+  return row ? new Lease(pool, row, workerId, leaseMs, sentAt) : null;
 }
 
 /** Re-queues or fails scans whose lease expired. Returns the rows it changed. */

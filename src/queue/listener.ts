@@ -78,7 +78,9 @@ export class PgListener extends EventEmitter {
       old?.removeAllListeners('notification');
       await old?.end().catch(() => undefined);
       if (!this.stopped)
-        await sleep(backoffMs(failures, 200, 5_000) + 50, this.stopController.signal);
+        // Capped low: after a database restart, owners catch up only once
+        // LISTEN is back, so a long wait here is a long stall for them.
+        await sleep(backoffMs(failures, 200, 2_000) + 50, this.stopController.signal);
     }
   }
 
@@ -92,6 +94,13 @@ export class PgListener extends EventEmitter {
       keepAliveInitialDelayMillis: 5_000,
     });
     this.client = client;
+    // pg emits 'error' on a client whose connection drops, also while it is
+    // connecting or running LISTEN, and after watch() has had its one error:
+    // with no listener that would throw and end the process. watch() and the
+    // rejected queries report the failure; this only keeps it from crashing.
+    client.on('error', (e) =>
+      this.options.log.debug({ err: toError(e) }, 'LISTEN connection error'),
+    );
     client.on('notification', (msg) => {
       this.emit('notification', msg.channel, msg.payload ?? '');
     });

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { WorkerConfig } from '../config';
 import { ScanError, ScanErrorCode } from '../domain/errors';
 import { Transport } from '../domain/states';
+import { isDatabaseConnectionError } from '../queue/lease';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { parseMasterKey, Vault } from '../secrets/vault';
@@ -12,18 +13,26 @@ import { openCredential } from '../services/credential.service';
 import type { HostTransport } from '../transport';
 import { connectSsh, createLocalTransport } from '../transport';
 
+/** Runs one database read or write, retrying it through a database outage (Lease.retrying). */
+export type DbRetry = <T>(fn: () => Promise<T>) => Promise<T>;
+
+const once: DbRetry = (fn) => fn();
+
 /**
  * Opens the transport a scan asks for. SSH authenticates with the worker's
  * default key (SSH_PRIVATE_KEY_PATH); the host key is checked against the
  * pinned fingerprint, and pinned on first contact under the `tofu` policy.
+ * Database errors are never turned into a scan error: they reach the caller
+ * as they are (or as DatabaseUnavailableError from `retry`).
  */
 export async function openTransport(
   pool: pg.Pool,
   scan: ScanRow,
   config: WorkerConfig,
   signal: AbortSignal,
+  retry: DbRetry = once,
 ): Promise<HostTransport> {
-  const host = (await pool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id])).rows[0];
+  const host = (await retry(() => pool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id]))).rows[0];
   if (!host)
     throw new ScanError(ScanErrorCode.INTERNAL, `host ${scan.host_id} of scan ${scan.id} is gone`);
   if (scan.transport === Transport.LOCAL) {
@@ -36,9 +45,10 @@ export async function openTransport(
     return createLocalTransport();
   }
   if (scan.credential_id !== null) {
-    const login = await loadCredential(pool, config, scan.credential_id);
+    const login = await loadCredential(pool, config, scan.credential_id, retry);
     return pinOnFirstContact(
       pool,
+      retry,
       host,
       await connectSsh({
         ...sshOptions(host, config, signal),
@@ -62,6 +72,7 @@ export async function openTransport(
   });
   return pinOnFirstContact(
     pool,
+    retry,
     host,
     await connectSsh({
       ...sshOptions(host, config, signal),
@@ -86,11 +97,19 @@ function sshOptions(host: HostRow, config: WorkerConfig, signal: AbortSignal) {
 /** TOFU: the first key seen is pinned; later scans must present it. */
 async function pinOnFirstContact(
   pool: pg.Pool,
+  retry: DbRetry,
   host: HostRow,
   transport: HostTransport,
 ): Promise<HostTransport> {
   if (host.host_key_fingerprint === null && transport.hostKeyFingerprint) {
-    await pool.query(sql.PIN_HOST_KEY, [host.id, transport.hostKeyFingerprint]);
+    const fingerprint = transport.hostKeyFingerprint;
+    try {
+      await retry(() => pool.query(sql.PIN_HOST_KEY, [host.id, fingerprint]));
+    } catch (e) {
+      // Nobody else will close it.
+      await transport.close().catch(() => undefined);
+      throw e;
+    }
   }
   return transport;
 }
@@ -99,6 +118,7 @@ async function loadCredential(
   pool: pg.Pool,
   config: WorkerConfig,
   id: string,
+  retry: DbRetry,
 ): Promise<NonNullable<Awaited<ReturnType<typeof openCredential>>>> {
   if (!config.secretKey) {
     throw new ScanError(
@@ -108,8 +128,11 @@ async function loadCredential(
   }
   let login;
   try {
-    login = await openCredential(pool, new Vault(parseMasterKey(config.secretKey)), id);
+    const vault = new Vault(parseMasterKey(config.secretKey));
+    login = await retry(() => openCredential(pool, vault, id));
   } catch (e) {
+    // An unreachable database says nothing about the credential.
+    if (isDatabaseConnectionError(e)) throw e;
     // A wrong SECRET_KEY or a tampered row: never retried, never logged in detail.
     throw new ScanError(
       ScanErrorCode.AUTH_FAILED,

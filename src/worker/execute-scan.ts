@@ -5,13 +5,21 @@ import { CONNECTION_ERROR_CODES, ScanError, ScanErrorCode, toScanError } from '.
 import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { probesFor } from '../probes';
-import { type Lease, LeaseLostError } from '../queue/lease';
+import { DatabaseUnavailableError, type Lease, LeaseLostError } from '../queue/lease';
 import type { HostTransport } from '../transport';
 import { backoffMs } from '../util/net';
 import { openTransport } from './connect';
 
-/** Why a running scan was told to stop (the AbortSignal's reason). */
-export type StopReason = { kind: 'cancel' } | { kind: 'lease-lost' } | { kind: 'shutdown' };
+/**
+ * Why a running scan was told to stop (the AbortSignal's reason).
+ * `database-lost`: the database stayed unreachable for as long as the lease
+ * could be valid; the attempt writes nothing more and the reaper re-queues it.
+ */
+export type StopReason =
+  { kind: 'cancel' } | { kind: 'lease-lost' } | { kind: 'shutdown' } | { kind: 'database-lost' };
+
+const stopKind = (stop: AbortSignal): StopReason['kind'] | null =>
+  stop.aborted ? (stop.reason as StopReason).kind : null;
 
 export interface ExecuteDeps {
   pool: pg.Pool;
@@ -66,8 +74,11 @@ export async function executeScan(
 
   let transport: HostTransport;
   try {
-    transport = await openTransport(deps.pool, scan, config, signal);
+    transport = await openTransport(deps.pool, scan, config, signal, (fn) => lease.retrying(fn));
   } catch (e) {
+    // The database, not the host, is unreachable: write nothing (see StopReason).
+    if (e instanceof DatabaseUnavailableError) throw e;
+    if (stopKind(stop) === 'database-lost') throw abandonedOn(lease, e);
     const err = stopFailure() ?? toScanError(e);
     log.info({ code: err.code, err: e }, 'connection failed');
     await endWithoutSteps(lease, err, e, stop, log, deps.wakeAfter);
@@ -92,13 +103,14 @@ export async function executeScan(
         await lease.finishStep(i, probe.name, percent(i + 1, total), { part });
         succeeded++;
       } catch (e) {
-        // Another attempt owns the scan: write nothing more.
-        if (e instanceof LeaseLostError) throw e;
-        const stopKind = stop.aborted ? (stop.reason as StopReason).kind : null;
-        if (stopKind === 'lease-lost') throw e;
+        // Another attempt owns the scan, or may by now: write nothing more.
+        if (e instanceof LeaseLostError || e instanceof DatabaseUnavailableError) throw e;
+        const kind = stopKind(stop);
+        if (kind === 'lease-lost') throw e;
+        if (kind === 'database-lost') throw abandonedOn(lease, e);
         // Interrupted, not failed: the scan is released below and the next
         // attempt runs this step again, so record no step failure.
-        if (stopKind === 'shutdown' && !deadline.aborted) break;
+        if (kind === 'shutdown' && !deadline.aborted) break;
         const err = stopFailure() ?? toScanError(e);
         failures.push({ code: err.code, message: err.message });
         log.info({ step: probe.name, code: err.code, message: err.message }, 'step failed');
@@ -113,8 +125,10 @@ export async function executeScan(
     await transport.close().catch(() => undefined);
   }
 
+  if (stopKind(stop) === 'database-lost')
+    throw abandonedOn(lease, new Error('the heartbeat gave up'));
   const stopped = stopFailure();
-  if (stop.aborted && (stop.reason as StopReason).kind === 'shutdown') {
+  if (stopKind(stop) === 'shutdown') {
     await lease.requeue(0, null, 'released by a worker shutting down', false);
     log.info('released on shutdown');
     return;
@@ -164,6 +178,11 @@ export async function executeScan(
   );
 }
 
+/** The attempt gives up because the database stayed away (the worker's heartbeat said so). */
+function abandonedOn(lease: Lease, cause: unknown): DatabaseUnavailableError {
+  return new DatabaseUnavailableError(lease.id, lease.attempt, cause);
+}
+
 /** A scan that never connected: retry later if the failure is transient, else fail it. */
 async function endWithoutSteps(
   lease: Lease,
@@ -173,11 +192,11 @@ async function endWithoutSteps(
   log: Logger,
   wakeAfter?: (ms: number) => void,
 ): Promise<void> {
-  if (stop.aborted && (stop.reason as StopReason).kind === 'shutdown') {
+  if (stopKind(stop) === 'shutdown') {
     await lease.requeue(0, null, 'released by a worker shutting down', false);
     return;
   }
-  if (stop.aborted && (stop.reason as StopReason).kind === 'lease-lost') return;
+  if (stopKind(stop) === 'lease-lost') return;
   const retryable =
     cause instanceof ScanError && cause.retryable && err.code !== ScanErrorCode.SCAN_TIMEOUT;
   if (retryable && lease.attempt < lease.scan.max_attempts) {

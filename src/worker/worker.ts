@@ -3,7 +3,14 @@ import type pg from 'pg';
 import type { WorkerConfig } from '../config';
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
-import { claimScan, type Lease, LeaseLostError, reapExpiredLeases } from '../queue/lease';
+import {
+  claimScan,
+  DatabaseUnavailableError,
+  isDatabaseConnectionError,
+  type Lease,
+  LeaseLostError,
+  reapExpiredLeases,
+} from '../queue/lease';
 import { PgListener } from '../queue/listener';
 import { sleep } from '../util/net';
 import { executeScan, type StopReason } from './execute-scan';
@@ -42,6 +49,8 @@ export class Worker {
   /** The claim loop in flight, if any: stop() waits for it. */
   private claimLoop: Promise<void> = Promise.resolve();
   private draining = false;
+  /** Leases whose heartbeat is in flight (it may retry through an outage): no second one. */
+  private readonly beating = new WeakSet<Lease>();
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
@@ -128,7 +137,9 @@ export class Worker {
           }
         } while (this.claimAgain && !this.draining);
       } catch (e) {
-        this.log.error({ err: toError(e) }, 'claiming failed; the poll will try again');
+        // An outage is logged by every poll until it ends: a warning, not an error.
+        const level = isDatabaseConnectionError(e) ? 'warn' : 'error';
+        this.log[level]({ err: toError(e) }, 'claiming failed; the poll will try again');
       } finally {
         this.claiming = false;
       }
@@ -164,7 +175,17 @@ export class Worker {
     };
     const done = executeScan(lease, deps, controller.signal)
       .catch((e: unknown) => {
-        if (e instanceof LeaseLostError || controller.signal.aborted) {
+        if (e instanceof DatabaseUnavailableError || isDatabaseConnectionError(e)) {
+          // Not a verdict on the scan: the row stays RUNNING and the reaper
+          // re-queues it (attempt + 1) once the lease has expired. Writing
+          // FAILED here would record the outage as the scan's result.
+          if (!controller.signal.aborted)
+            controller.abort({ kind: 'database-lost' } satisfies StopReason);
+          log.warn(
+            { err: toError(e) },
+            'scan abandoned: database unreachable; the reaper re-queues it when the lease expires',
+          );
+        } else if (e instanceof LeaseLostError || controller.signal.aborted) {
           log.warn({ err: toError(e) }, 'scan abandoned');
         } else {
           log.error({ err: toError(e) }, 'scan ended with an internal error');
@@ -197,7 +218,8 @@ export class Worker {
   }
 
   private async beat(lease: Lease, controller: AbortController, log: Logger): Promise<void> {
-    if (controller.signal.aborted) return;
+    if (controller.signal.aborted || this.beating.has(lease)) return;
+    this.beating.add(lease);
     try {
       const { cancelRequested } = await lease.heartbeat();
       if (cancelRequested) {
@@ -210,10 +232,20 @@ export class Worker {
         if (lease.ending) return;
         log.warn('lease lost; aborting the scan');
         controller.abort({ kind: 'lease-lost' } satisfies StopReason);
+      } else if (e instanceof DatabaseUnavailableError) {
+        // The heartbeat retried for as long as the lease could be valid.
+        if (lease.ending || controller.signal.aborted) return;
+        log.warn(
+          { err: toError(e) },
+          'database unreachable for the whole lease; stopping the scan',
+        );
+        controller.abort({ kind: 'database-lost' } satisfies StopReason);
       } else {
-        // A database blip: the lease outlives a few missed beats.
+        // A failed statement (a timeout, say): the lease outlives a few missed beats.
         log.warn({ err: toError(e) }, 'heartbeat failed');
       }
+    } finally {
+      this.beating.delete(lease);
     }
   }
 
