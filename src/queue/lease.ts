@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { type ScanErrorCode, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
 import type { ScanStatus } from '../domain/states';
+import type { Logger } from '../logger';
 import { backoffMs, sleep } from '../util/net';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
@@ -107,6 +108,8 @@ export class Lease {
     private readonly leaseMs: number,
     /** performance.now() when the claim was sent. */
     claimedAt = performance.now(),
+    /** Told when a database operation has to be retried, and when it went through after all. */
+    private readonly log?: Logger,
   ) {
     this.validUntil = claimedAt + leaseMs;
   }
@@ -145,15 +148,42 @@ export class Lease {
    * DatabaseUnavailableError. Any other error is thrown at once. `fn` is
    * always tried once, however late: its fence decides.
    */
-  async retrying<T>(fn: () => Promise<T>): Promise<T> {
-    for (let failures = 1; ; failures++) {
+  async retrying<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    for (let failures = 0; ;) {
       try {
-        return await fn();
+        const value = await fn();
+        if (failures > 0) {
+          this.log?.info(
+            {
+              scanId: this.id,
+              attempt: this.attempt,
+              op,
+              retries: failures,
+              ms: Math.round(performance.now() - started),
+            },
+            'database reachable again; the retried operation went through',
+          );
+        }
+        return value;
       } catch (e) {
         if (!isDatabaseConnectionError(e) || e instanceof DatabaseUnavailableError) throw e;
+        failures++;
         const wait = Math.max(25, backoffMs(failures, 100, 1_000));
         if (this.remainingMs - wait <= 0)
           throw new DatabaseUnavailableError(this.id, this.attempt, e);
+        if (failures === 1) {
+          this.log?.warn(
+            {
+              scanId: this.id,
+              attempt: this.attempt,
+              op,
+              err: toError(e),
+              leaseLeftMs: Math.round(this.remainingMs),
+            },
+            'database unreachable; retrying while the lease lasts',
+          );
+        }
         await sleep(wait);
       }
     }
@@ -161,7 +191,7 @@ export class Lease {
 
   /** Renews the lease. Returns whether cancellation was requested. */
   async heartbeat(): Promise<{ cancelRequested: boolean }> {
-    return this.retrying(async () => {
+    return this.retrying('heartbeat', async () => {
       const sentAt = performance.now();
       const res = await this.pool.query<{ cancel_requested_at: Date | null }>(sql.HEARTBEAT, [
         ...this.fence(),
@@ -252,7 +282,7 @@ export class Lease {
     countsAsAttempt: boolean,
   ): Promise<void> {
     this.endingWrite = true;
-    await this.retrying(async () => {
+    await this.retrying('requeue', async () => {
       const res = await this.pool.query(sql.REQUEUE_SCAN, [
         ...this.fence(),
         delayMs,
@@ -274,7 +304,7 @@ export class Lease {
    * a connection error (see retrying).
    */
   private async inTransaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    await this.retrying(() => this.transactionOnce(fn));
+    await this.retrying('write', () => this.transactionOnce(fn));
   }
 
   private async transactionOnce(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -309,11 +339,12 @@ export async function claimScan(
   workerId: string,
   hostname: string,
   leaseMs: number,
+  log?: Logger,
 ): Promise<Lease | null> {
   const sentAt = performance.now();
   const res = await pool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname]);
   const row = res.rows[0];
-  return row ? new Lease(pool, row, workerId, leaseMs, sentAt) : null;
+  return row ? new Lease(pool, row, workerId, leaseMs, sentAt, log) : null;
 }
 
 /** Re-queues or fails scans whose lease expired. Returns the rows it changed. */

@@ -74,7 +74,9 @@ export async function executeScan(
 
   let transport: HostTransport;
   try {
-    transport = await openTransport(deps.pool, scan, config, signal, (fn) => lease.retrying(fn));
+    transport = await openTransport(deps.pool, scan, config, signal, (fn) =>
+      lease.retrying('read', fn),
+    );
   } catch (e) {
     // The database, not the host, is unreachable: write nothing (see StopReason).
     if (e instanceof DatabaseUnavailableError) throw e;

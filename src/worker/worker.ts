@@ -125,7 +125,13 @@ export class Worker {
           this.claimAgain = false;
           while (!this.draining && this.running.size < this.options.config.concurrency) {
             const { pool, config } = this.options;
-            const lease = await claimScan(pool, config.workerId, config.hostname, config.leaseMs);
+            const lease = await claimScan(
+              pool,
+              config.workerId,
+              config.hostname,
+              config.leaseMs,
+              this.log,
+            );
             if (!lease) break;
             if (this.draining) {
               // Shutdown began while the claim was in flight: hand it back

@@ -68,14 +68,24 @@ export interface FaultsCluster {
   stop(): Promise<void>;
 }
 
-export async function startFaultsCluster(): Promise<FaultsCluster> {
+export interface FaultsClusterOptions {
+  /**
+   * The database the processes use instead of a clone of the run's template
+   * (say, one the test stops and starts itself). Its drop() runs on stop().
+   */
+  database?: TestDatabase;
+}
+
+export async function startFaultsCluster(
+  options: FaultsClusterOptions = {},
+): Promise<FaultsCluster> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-faults-'));
   chmodSync(tmp, 0o755);
   const children: RunningService[] = [];
   let db: TestDatabase | undefined;
   let sshd: TestSshd | undefined;
   try {
-    db = await createTestDatabase();
+    db = options.database ?? (await createTestDatabase());
     const haveDelayedUser = await ensureUser(DELAYED_DF_USER);
     const bin = path.join(tmp, 'delaybin');
     mkdirSync(bin);
