@@ -1,0 +1,184 @@
+/**
+ * `npm run bench`: figures for the whole path (GraphQL → queue → worker →
+ * SSH → probes → events → graphql-ws) on this machine, printed as a table.
+ * Uses DATABASE_URL, or an embedded PostgreSQL in a temp dir; a private
+ * OpenSSH sshd on loopback; the compiled service (built by `prebench`).
+ *
+ *   BENCH_SCANS=200 BENCH_CONCURRENCY=8 npm run bench
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startEmbeddedDatabase } from '../src/db/embedded';
+import { createLogger } from '../src/logger';
+import { startPortFanIn } from '../test/support/faults-cluster';
+import { collect, gqlOk, wsClient } from '../test/support/graphql';
+import { startService } from '../test/support/service';
+import { startSshd } from '../test/support/sshd';
+
+const TOKEN = 'bench-admin-token-0123456789abcdef';
+const SCANS = Number(process.env.BENCH_SCANS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-bench-'));
+  chmodSync(tmp, 0o755);
+  const log = createLogger('warn');
+  const embedded = process.env.DATABASE_URL
+    ? null
+    : await startEmbeddedDatabase(path.join(tmp, 'db'), log);
+  const url = process.env.DATABASE_URL ?? embedded!.url;
+  const sshd = await startSshd();
+  const key = path.join(tmp, 'key');
+  writeFileSync(key, sshd.privateKey, { mode: 0o600 });
+  const fan = await startPortFanIn(sshd.port, SCANS);
+  const service = await startService({
+    env: {
+      DATABASE_URL: url,
+      ADMIN_TOKEN: TOKEN,
+      SSH_PRIVATE_KEY_PATH: key,
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      START_SCAN_BURST: '100000',
+      // info: the harness waits for the "API listening" line.
+      LOG_LEVEL: 'info',
+      DATA_DIR: path.join(tmp, 'data'),
+    },
+  });
+  const ws = wsClient(service.wsUrl, TOKEN);
+  const rows: Array<[string, string]> = [];
+  try {
+    const start = async (port: number) =>
+      (
+        await gqlOk<{ startScan: { scan: { id: string } } }>(
+          service.httpUrl,
+          TOKEN,
+          `mutation($p: Int!, $u: String!) { startScan(input: { target: { hostname: "127.0.0.1", port: $p, username: $u }, type: QUICK }) { scan { id } } }`,
+          { p: port, u: sshd.username },
+        )
+      ).startScan.scan.id;
+
+    // 1. One scan at a time: startScan → first RUNNING event → COMPLETED event.
+    const total: number[] = [];
+    const firstRunning: number[] = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      const t0 = performance.now();
+      const id = await start(sshd.port);
+      let running = 0;
+      await new Promise<void>((resolve, reject) => {
+        ws.subscribe<{ scanProgress: { status: string } }>(
+          {
+            query: `subscription($id: ID!) { scanProgress(id: $id) { status } }`,
+            variables: { id },
+          },
+          {
+            next: (v) => {
+              if (!running && v.data?.scanProgress.status === 'RUNNING')
+                running = performance.now() - t0;
+            },
+            error: reject,
+            complete: resolve,
+          },
+        );
+      });
+      total.push(performance.now() - t0);
+      firstRunning.push(running);
+    }
+    rows.push([
+      `QUICK scan over SSH, startScan → COMPLETED event (${LATENCY_RUNS} sequential)`,
+      `p50 ${fmt(pct(total, 50))}, p95 ${fmt(pct(total, 95))}, min ${fmt(Math.min(...total))}`,
+    ]);
+    rows.push([
+      'startScan → first RUNNING event (claim latency)',
+      `p50 ${fmt(pct(firstRunning, 50))}, p95 ${fmt(pct(firstRunning, 95))}`,
+    ]);
+
+    // 2. Throughput: SCANS distinct hosts (ports fanned in to one sshd), one worker process.
+    const t1 = performance.now();
+    const ids = await Promise.all(fan.ports.map((p) => start(p)));
+    const queued = performance.now() - t1;
+    // A socket may hold 100 operations: spread the followers over several.
+    const followers = Array.from({ length: Math.ceil(ids.length / 50) }, () =>
+      wsClient(service.wsUrl, TOKEN),
+    );
+    const done = await Promise.all(
+      ids.map((id, i) =>
+        collect<{ scanProgress: { status: string } }>(
+          followers[Math.floor(i / 50)]!,
+          `subscription($id: ID!) { scanProgress(id: $id) { status } }`,
+          { id },
+          600_000,
+        ),
+      ),
+    );
+    await Promise.all(followers.map((f) => f.dispose()));
+    const elapsed = performance.now() - t1;
+    const completed = done.filter(
+      (e) => e[e.length - 1]?.scanProgress.status === 'COMPLETED',
+    ).length;
+    rows.push([
+      `${SCANS} QUICK scans queued by startScan`,
+      `${fmt(queued)} (${((SCANS / queued) * 1000).toFixed(0)} startScan/s)`,
+    ]);
+    rows.push([
+      `${SCANS} QUICK scans, 1 worker, WORKER_CONCURRENCY=${CONCURRENCY}`,
+      `${completed}/${SCANS} COMPLETED in ${(elapsed / 1000).toFixed(1)} s = ${((completed / elapsed) * 1000).toFixed(1)} scans/s`,
+    ]);
+
+    // 3. Independent fact gatherer, for scale.
+    if (existsSync('/usr/bin/ansible')) {
+      const t2 = performance.now();
+      execFileSync(
+        '/usr/bin/ansible',
+        [
+          'all',
+          '-i',
+          '127.0.0.1,',
+          '-m',
+          'setup',
+          '-u',
+          sshd.username,
+          '--private-key',
+          key,
+          '-e',
+          `ansible_port=${sshd.port}`,
+          '-e',
+          'ansible_python_interpreter=/usr/bin/python3',
+          '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
+        ],
+        { stdio: 'ignore', env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False' } },
+      );
+      rows.push(['ansible -m setup against the same sshd (one host)', fmt(performance.now() - t2)]);
+    }
+  } finally {
+    await ws.dispose();
+    await service.stop();
+    await fan.close();
+    await sshd.stop();
+    await embedded?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const cpu = os.cpus();
+  process.stdout.write(
+    `\nhostscan bench — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}, sshd on loopback\n\n`,
+  );
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+  process.stdout.write('\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
