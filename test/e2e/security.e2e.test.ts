@@ -3,6 +3,7 @@
  * stored credentials (ciphertext at rest, used by a real scan, never logged),
  * host key pinning with a swapped server key, and revocation.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
 import type { Client } from 'graphql-ws';
@@ -10,8 +11,13 @@ import pg from 'pg';
 
 import { gql, gqlOk, wsClient } from '../support/graphql';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
+import { ensureUser } from '../support/users';
 
 let stack: Stack;
+let havePasswordUser = false;
+/** A login whose password is a canary: it must never surface anywhere. */
+const PASSWORD_USER = 'hostscan-pw';
+const PASSWORD_CANARY = `canary-pw-${randomBytes(6).toString('hex')}`;
 const tokens: Record<'VIEWER' | 'OPERATOR' | 'ADMIN', string> = {
   VIEWER: '',
   OPERATOR: '',
@@ -21,9 +27,16 @@ const AUTH_ATTEMPT = /userauth-request|Accepted |Failed |Postponed |Invalid user
 const NO_SCAN = '00000000-0000-4000-8000-000000000000';
 
 beforeAll(async () => {
+  havePasswordUser = await ensureUser(PASSWORD_USER);
+  if (havePasswordUser) {
+    execFileSync('chpasswd', { input: `${PASSWORD_USER}:${PASSWORD_CANARY}\n` });
+  }
   stack = await startStack(
     { LOG_LEVEL: 'debug', SECRET_KEY: randomBytes(32).toString('base64') },
-    { sshdLogLevel: 'DEBUG1' },
+    {
+      sshdLogLevel: 'DEBUG1',
+      extraSshdConfig: [`Match User ${PASSWORD_USER}`, '  PasswordAuthentication yes'],
+    },
   );
   for (const role of ['VIEWER', 'OPERATOR', 'ADMIN'] as const) {
     const data = await gqlOk<{ createApiKey: { token: string } }>(
@@ -241,6 +254,57 @@ describe('stored credentials', () => {
     expect(String(log.rows[0].m)).not.toContain(body);
   });
 
+  it('scans with a stored password; the password canary appears in no log, response, NOTIFY or stored byte', async () => {
+    if (!havePasswordUser) {
+      process.stdout.write('[e2e] skipped: creating the password login needs root\n');
+      return;
+    }
+    // Every NOTIFY the system sends while the scan runs, on every channel.
+    const listener = new pg.Client({ connectionString: stack.db.url });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(`${n.channel} ${n.payload ?? ''}`));
+    for (const channel of ['scan_events', 'scan_queue', 'scan_cancel', 'api_key_revoked']) {
+      await listener.query(`listen ${channel}`);
+    }
+    try {
+      const created = await gqlOk<{ createCredential: { id: string; kind: string } }>(
+        stack.service.httpUrl,
+        ADMIN_TOKEN,
+        `mutation($input: CreateCredentialInput!) { createCredential(input: $input) { id kind } }`,
+        { input: { name: 'pw', username: PASSWORD_USER, password: PASSWORD_CANARY } },
+      );
+      expect(created.createCredential.kind).toBe('PASSWORD');
+      const id = await stack.startScan({
+        target: {
+          hostname: '127.0.0.1',
+          port: stack.sshd.port,
+          credentialId: created.createCredential.id,
+        },
+        type: 'QUICK',
+      });
+      const events = await stack.follow(id);
+      expect(events[events.length - 1]!.status).toBe('COMPLETED');
+      expect(notified.length).toBeGreaterThan(0);
+      expect(notified.join('\n')).not.toContain(PASSWORD_CANARY);
+      expect(stack.service.logs()).not.toContain(PASSWORD_CANARY);
+      const responses = await gql(
+        stack.service.httpUrl,
+        ADMIN_TOKEN,
+        `query($id: ID!) { credentials { id name username kind } scan(id: $id) { error { message } steps { error { message } } } }`,
+        { id },
+      );
+      expect(JSON.stringify(responses.body)).not.toContain(PASSWORD_CANARY);
+      const raw = await stack.db.pool.query<{ t: string }>(
+        `select string_agg(t::text, ' ') as t from (select * from credentials) t`,
+      );
+      expect(raw.rows[0]!.t).not.toContain(PASSWORD_CANARY);
+      expect(raw.rows[0]!.t).not.toContain(Buffer.from(PASSWORD_CANARY).toString('hex'));
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('refuses a scan naming a credential that does not exist', async () => {
     const { body } = await gql(
       stack.service.httpUrl,
@@ -279,6 +343,66 @@ describe('host identity', () => {
     expect(trusted.trustHostKey.hostKeyFingerprint).toBe(newFingerprint);
     const after = await stack.startScan({ target: stack.sshTarget(), type: 'QUICK' });
     expect((await stack.follow(after)).pop()!.status).toBe('COMPLETED');
+  });
+});
+
+describe('limits', () => {
+  it('refuses operations past 100 on one WebSocket with a typed error', async () => {
+    const client = wsClient(stack.service.wsUrl, tokens.VIEWER);
+    const held = Array.from({ length: 100 }, () =>
+      client.subscribe(
+        { query: `subscription { scanUpdates { seq } }` },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      ),
+    );
+    const extra = await overWs(client, `subscription { scanUpdates { seq } }`);
+    expect(codes(extra.errors)).toEqual(['BAD_USER_INPUT']);
+    held.forEach((dispose) => dispose());
+    await client.dispose();
+  });
+
+  it('rate-limits startScan per API key with RATE_LIMITED and retryAfterSeconds', async () => {
+    const created = await gqlOk<{ createApiKey: { token: string } }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `mutation { createApiKey(input: { name: "bursty", role: OPERATOR }) { token } }`,
+    );
+    const results = [];
+    for (let i = 0; i < 25; i++) {
+      results.push(
+        await gql(
+          stack.service.httpUrl,
+          created.createApiKey.token,
+          `mutation($i: StartScanInput!) { startScan(input: $i) { scan { id } } }`,
+          {
+            i: { target: { hostname: `burst-${i}.invalid`, transport: 'LOCAL' }, type: 'QUICK' },
+          },
+        ),
+      );
+    }
+    // Default burst 20 at 60 a minute: the first 20 pass, the rest wait about a second each.
+    const codesSeen = results.map((r) => r.body.errors?.[0]?.extensions?.code ?? 'OK');
+    expect(codesSeen.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => 'OK'));
+    expect(codesSeen.slice(20)).toEqual(Array.from({ length: 5 }, () => 'RATE_LIMITED'));
+    expect(results[24]!.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+    // Other keys are not affected.
+    const other = await gql(
+      stack.service.httpUrl,
+      tokens.OPERATOR,
+      `{ scans(first: 1) { totalCount } }`,
+    );
+    expect(other.body.errors).toBeUndefined();
+    for (const r of results) {
+      const id = (r.body.data as { startScan?: { scan: { id: string } } } | undefined)?.startScan
+        ?.scan.id;
+      if (id)
+        await gql(
+          stack.service.httpUrl,
+          ADMIN_TOKEN,
+          `mutation($id: ID!) { cancelScan(id: $id) { id } }`,
+          { id },
+        );
+    }
   });
 });
 

@@ -50,6 +50,8 @@ export interface Stack {
 export interface StackOptions {
   /** sshd LogLevel; DEBUG1 logs every userauth request (to prove there was none). */
   sshdLogLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
+  /** More sshd_config lines (Match blocks), after the stack's own. */
+  extraSshdConfig?: string[];
 }
 
 export async function startStack(
@@ -79,6 +81,7 @@ export async function startStack(
       `  SetEnv PATH=${brokenBin}:/usr/bin:/bin`,
       `Match User ${SLOW_USER}`,
       `  SetEnv PATH=${slowBin}:/usr/bin:/bin`,
+      ...(options.extraSshdConfig ?? []),
     ],
   });
   const keyPath = path.join(tmp, 'id_ed25519');
