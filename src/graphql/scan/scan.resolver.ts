@@ -27,6 +27,16 @@ import {
 } from './scan.type';
 import { ScanResult } from './scan-result.type';
 
+/** The stored (code, message) pair of a scan, step or attempt, as served. */
+function errorInfo(row: {
+  errorCode: string | null;
+  errorMessage: string | null;
+}): ScanErrorInfo | null {
+  return row.errorCode
+    ? { code: row.errorCode as ScanErrorCode, message: row.errorMessage ?? '' }
+    : null;
+}
+
 @Resolver(() => Scan)
 export class ScanResolver {
   @Authorized(Role.VIEWER)
@@ -104,9 +114,7 @@ export class ScanResolver {
       completedAt: s.completedAt,
       durationMs:
         s.startedAt && s.completedAt ? s.completedAt.getTime() - s.startedAt.getTime() : null,
-      error: s.errorCode
-        ? { code: s.errorCode as ScanErrorCode, message: s.errorMessage ?? '' }
-        : null,
+      error: errorInfo(s),
     }));
   }
 
@@ -122,9 +130,7 @@ export class ScanResolver {
       startedAt: a.startedAt,
       endedAt: a.endedAt,
       outcome: a.outcome,
-      error: a.errorCode
-        ? { code: a.errorCode as ScanErrorCode, message: a.errorMessage ?? '' }
-        : null,
+      error: errorInfo(a),
     }));
   }
 
@@ -141,9 +147,7 @@ export class ScanResolver {
     description: 'Why the scan failed (or was cancelled).',
   })
   error(@Root() scan: Scan): ScanErrorInfo | null {
-    return scan.errorCode
-      ? { code: scan.errorCode as ScanErrorCode, message: scan.errorMessage ?? '' }
-      : null;
+    return errorInfo(scan);
   }
 
   @FieldResolver(() => Int, {
