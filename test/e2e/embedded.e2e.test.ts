@@ -61,6 +61,10 @@ it('starts on an embedded database, generates the admin token once, and keeps da
   expect(token).toMatch(/^hsk_/);
   expect(first.logs()).toContain(token);
   expect(statSync(path.join(dataDir, 'pg.json')).mode & 0o777).toBe(0o600);
+  // The master key for stored credentials, generated once on the embedded default.
+  expect(statSync(path.join(dataDir, 'secret-key')).mode & 0o777).toBe(0o600);
+  const secretKey = readFileSync(path.join(dataDir, 'secret-key'), 'utf8').trim();
+  expect(Buffer.from(secretKey, 'base64')).toHaveLength(32);
 
   const res = await fetch(`http://127.0.0.1:${first.port}/healthz`);
   expect(res.status).toBe(200);
@@ -99,6 +103,7 @@ it('starts on an embedded database, generates the admin token once, and keeps da
 
   const second = await start();
   expect(second.logs()).not.toMatch(/First start: ADMIN token/);
+  expect(readFileSync(path.join(dataDir, 'secret-key'), 'utf8').trim()).toBe(secretKey);
   const again = await gqlOk<{ scan: { status: string } }>(
     second.httpUrl,
     token,

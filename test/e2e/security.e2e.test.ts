@@ -305,6 +305,35 @@ describe('stored credentials', () => {
     }
   });
 
+  it('deletes a credential, after which scans naming it are refused', async () => {
+    const created = await gqlOk<{ createCredential: { id: string } }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `mutation { createCredential(input: { name: "short-lived", username: "u", password: "p" }) { id } }`,
+    );
+    const id = created.createCredential.id;
+    const deleted = await gqlOk<{ deleteCredential: { id: string } }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `mutation($id: ID!) { deleteCredential(id: $id) { id } }`,
+      { id },
+    );
+    expect(deleted.deleteCredential.id).toBe(id);
+    const list = await gqlOk<{ credentials: Array<{ id: string }> }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `{ credentials { id } }`,
+    );
+    expect(list.credentials.map((c) => c.id)).not.toContain(id);
+    const { body } = await gql(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `mutation($c: ID!) { startScan(input: { target: { hostname: "deleted.invalid", credentialId: $c }, type: QUICK }) { scan { id } } }`,
+      { c: id },
+    );
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   it('refuses a scan naming a credential that does not exist', async () => {
     const { body } = await gql(
       stack.service.httpUrl,
