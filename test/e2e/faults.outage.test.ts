@@ -1,67 +1,47 @@
 /**
- * The database goes away under a running system and comes back: an API
- * process and two worker processes use an embedded PostgreSQL that this test
- * starts itself (startEmbeddedDatabase, run in a child: see faults-embedded),
- * stops (fast shutdown: every connection is terminated) while
- * scans run their slow step, keeps down for a few seconds, and starts again
- * on the same data directory and port. No process may exit, no scan may be
- * recorded FAILED because of the outage, every graphql-ws subscriber must
- * still see its scan end, and new scans must run afterwards.
+ * The database goes away under a running system and comes back (the scenario
+ * is in test/support/faults-outage.ts): an API process and two worker
+ * processes use an embedded PostgreSQL that this test starts itself
+ * (startEmbeddedDatabase, run in a child: see faults-embedded), stops (fast
+ * shutdown: every connection is terminated) while scans run their slow step,
+ * keeps down for a few seconds, and starts again on the same data directory
+ * and port. No process may exit, no scan may be recorded FAILED because of
+ * the outage, every graphql-ws subscriber must still see its scan end, and
+ * new scans must run afterwards.
  *
  * The system PostgreSQL (when DATABASE_URL points at one) is never restarted
- * here: other test files use it at the same time.
+ * here: other test files use it at the same time. faults.system-pg.test.ts
+ * restarts it, in CI only, as a step of its own.
  */
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
-import type { ScanRow } from '../../src/queue/rows';
-import {
-  ADMIN_TOKEN,
-  DELAYED_DF_USER,
-  eventLog,
-  type FaultsCluster,
-  insertScanOf,
-  logLines,
-  scanOf,
-  startFaultsCluster,
-  startPortFanIn,
-  waitFor,
-} from '../support/faults-cluster';
+import { type FaultsCluster, startFaultsCluster, startPortFanIn } from '../support/faults-cluster';
 import {
   type ControlledDatabase,
   killLeftoverServer,
   startControlledDatabase,
 } from '../support/faults-embedded';
-import { gqlOk, wsClient } from '../support/graphql';
-import type { RunningService } from '../support/service';
+import {
+  disposeFollowers,
+  expectOutageLongerThanLeaseRerunsScans,
+  expectOutageShorterThanLeaseRidesItOut,
+  FAN_IN_PORTS,
+  type OutageContext,
+  skipWithoutDelayedUser,
+} from '../support/faults-outage';
 
 jest.setTimeout(180_000);
-
-/** Scans running their slow (disk) step when the database stops. */
-const IN_FLIGHT = 4;
-/** Scans started through the API after the restart. */
-const AFTER = 2;
-/** How long the database stays stopped. */
-const OUTAGE_MS = 3_000;
-
-const TERMINAL = ['COMPLETED', 'PARTIAL', 'FAILED', 'CANCELLED'];
-
-const PROGRESS = `subscription Progress($id: ID!, $afterSeq: Int) {
-  scanProgress(id: $id, afterSeq: $afterSeq) { seq status step }
-}`;
-const START = `mutation Start($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`;
 
 let tmp: string;
 let dbDir: string;
 let db: ControlledDatabase | null = null;
-let pool: pg.Pool | null = null;
 let cluster: FaultsCluster | undefined;
 let fanIn: Awaited<ReturnType<typeof startPortFanIn>> | undefined;
-const clients: Client[] = [];
+let ctx: OutageContext;
 
 const serverRunning = (): boolean => existsSync(path.join(dbDir, 'pg', 'postmaster.pid'));
 
@@ -71,24 +51,42 @@ beforeAll(async () => {
   chmodSync(tmp, 0o755);
   dbDir = path.join(tmp, 'db');
   db = await startControlledDatabase(dbDir);
-  const thePool = new pg.Pool({ connectionString: db.url, max: 5 });
+  const url = db.url;
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
   // The test's own connections die with the server too.
-  thePool.on('error', () => undefined);
-  thePool.on('connect', (c) => c.on('error', () => undefined));
-  pool = thePool;
+  pool.on('error', () => undefined);
+  pool.on('connect', (c) => c.on('error', () => undefined));
   cluster = await startFaultsCluster({
-    database: { url: db.url, name: 'hostscan', pool: thePool, drop: () => thePool.end() },
+    database: { url, name: 'hostscan', pool, drop: () => pool.end() },
   });
-  fanIn = await startPortFanIn(cluster.sshd.port, IN_FLIGHT + AFTER);
+  fanIn = await startPortFanIn(cluster.sshd.port, FAN_IN_PORTS);
+  ctx = {
+    cluster,
+    pool,
+    fanIn,
+    label: 'embedded PostgreSQL',
+    server: {
+      async stop() {
+        await db?.stop();
+        db = null;
+      },
+      running: async () => serverRunning(),
+      async start() {
+        db = await startControlledDatabase(dbDir);
+        // Same directory, same port: the processes' URL works again unchanged.
+        if (db.url !== url) throw new Error(`restarted on ${db.url}, not ${url}`);
+      },
+    },
+  };
 });
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await disposeFollowers();
   await cluster?.killAll();
 });
 
 afterAll(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await disposeFollowers();
   await cluster?.killAll();
   await fanIn?.close();
   await cluster?.stop().catch(() => undefined);
@@ -98,332 +96,12 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Seen {
-  seq: number;
-  status: string;
-  step: string | null;
-}
-
-/**
- * Follows one scan to its end. Should the WebSocket itself drop, it
- * subscribes again on a new socket with afterSeq = the last seq seen, as a
- * client is told to; `reconnects` counts that.
- */
-function follow(
-  url: string,
-  id: string,
-  timeoutMs: number,
-): { events: Seen[]; first: Promise<void>; done: Promise<Seen[]>; reconnects(): number } {
-  const events: Seen[] = [];
-  let reconnects = 0;
-  let gotFirst!: () => void;
-  const first = new Promise<void>((r) => (gotFirst = r));
-  const done = new Promise<Seen[]>((resolve, reject) => {
-    const deadline = setTimeout(
-      () => reject(new Error(`scan ${id}: no terminal event within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const subscribe = (afterSeq: number | null) => {
-      const client = wsClient(url, ADMIN_TOKEN);
-      clients.push(client);
-      client.subscribe<{ scanProgress: Seen }>(
-        { query: PROGRESS, variables: { id, afterSeq } },
-        {
-          next: (v) => {
-            if (v.errors?.length) {
-              clearTimeout(deadline);
-              reject(new Error(JSON.stringify(v.errors)));
-              return;
-            }
-            events.push(v.data!.scanProgress);
-            gotFirst();
-          },
-          error: () => {
-            // The socket went away (a CloseEvent): pick up where we were.
-            reconnects++;
-            void client.dispose();
-            setTimeout(() => subscribe(events.at(-1)?.seq ?? null), 250);
-          },
-          complete: () => {
-            clearTimeout(deadline);
-            resolve(events);
-          },
-        },
-      );
-    };
-    subscribe(null);
-  });
-  done.catch(() => undefined);
-  return { events, first, done, reconnects: () => reconnects };
-}
-
-async function healthz(service: RunningService): Promise<number> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${service.port}/healthz`, {
-      signal: AbortSignal.timeout(3_000),
-    });
-    return res.status;
-  } catch {
-    return 0;
-  }
-}
-
-const alive = (s: RunningService): boolean =>
-  s.child.exitCode === null && s.child.signalCode === null;
-
-interface OutageRun {
-  ids: string[];
-  rows: ScanRow[];
-  processes: RunningService[];
-  workers: RunningService[];
-  seen: Map<string, Seen[]>;
-  reconnects: number;
-  figures: Record<string, number | null>;
-}
-
-/**
- * Starts the API and two workers with `env`, gets IN_FLIGHT scans into their
- * slow step, stops the database for OUTAGE_MS, starts it again, and waits
- * for everything to end. Asserts what must hold whatever the lease length.
- */
-async function runOutage(
-  env: Record<string, string>,
-  options: { stopAfterDiskStartMs?: number } = {},
-): Promise<OutageRun> {
-  const c = cluster!;
-  const p = pool!;
-  const api = await c.startApi(env);
-  const workers = await Promise.all([
-    c.startWorker('outage-w1', env),
-    c.startWorker('outage-w2', env),
-  ]);
-  const processes = [api, ...workers];
-
-  const ids: string[] = [];
-  for (const port of fanIn!.ports.slice(0, IN_FLIGHT)) {
-    const scan = await insertScanOf(p, { hostname: '127.0.0.1', port, username: DELAYED_DF_USER });
-    ids.push(scan.id);
-  }
-  const follows = new Map(ids.map((id) => [id, follow(api.wsUrl, id, 120_000)]));
-  await Promise.all([...follows.values()].map((f) => f.first));
-
-  // Every scan is in flight: claimed, and waiting on the slow df.
-  await waitFor(
-    'every scan to reach its disk step',
-    async () => {
-      const rows = await Promise.all(ids.map((id) => scanOf(p, id)));
-      return rows.every((r) => r.status === 'RUNNING' && r.current_step === 'disk')
-        ? true
-        : undefined;
-    },
-    30_000,
-  );
-
-  if (options.stopAfterDiskStartMs !== undefined) {
-    // Stop once the first disk step is that far in, so that steps end (and
-    // their writes are due) while the database is away.
-    const { rows } = await p.query<{ wait_ms: number }>(
-      `select extract(epoch from min(started_at) + $2 * interval '1 millisecond' - clock_timestamp()) * 1000 as wait_ms
-       from scan_steps where name = 'disk' and scan_id = any($1)`,
-      [ids, options.stopAfterDiskStartMs],
-    );
-    const wait = Number(rows[0]!.wait_ms);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  const stopAt = Date.now();
-  await db!.stop();
-  const downAt = Date.now();
-  const oldUrl = db!.url;
-  db = null;
-  expect(serverRunning()).toBe(false);
-
-  // While it is down: health says so, nobody exits.
-  const statuses: number[] = [];
-  while (Date.now() - downAt < OUTAGE_MS) {
-    statuses.push(await healthz(api));
-    for (const s of processes) expect(alive(s)).toBe(true);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  expect(statuses.length).toBeGreaterThan(0);
-  expect(statuses.every((s) => s === 503)).toBe(true);
-
-  db = await startControlledDatabase(dbDir);
-  const upAt = Date.now();
-  // Same directory, same port: the processes' URL works again unchanged.
-  expect(db.url).toBe(oldUrl);
-
-  const healthyAt = await waitFor('healthz to answer 200', async () =>
-    (await healthz(api)) === 200 ? Date.now() : undefined,
-  );
-  const terminalAt = await waitFor(
-    'every in-flight scan to end',
-    async () => {
-      const rows = await Promise.all(ids.map((id) => scanOf(p, id).catch(() => null)));
-      return rows.every((r) => r && TERMINAL.includes(r.status)) ? Date.now() : undefined;
-    },
-    60_000,
-    100,
-  );
-  const seen = new Map<string, Seen[]>();
-  for (const [id, f] of follows) seen.set(id, await f.done);
-  const subscribersDoneAt = Date.now();
-
-  const at = (ms: number) => new Date(ms);
-  const firstAfter = async (where: string): Promise<number | null> => {
-    const r = await p.query<{ at: Date }>(
-      `select min(at) as at from scan_events where at >= $1 and ${where}`,
-      [at(upAt)],
-    );
-    return r.rows[0]?.at ? r.rows[0].at.getTime() - upAt : null;
-  };
-  const figures = {
-    stopMs: downAt - stopAt,
-    downMs: upAt - downAt,
-    healthyMs: healthyAt - upAt,
-    firstEventMs: await firstAfter('true'),
-    firstClaimMs: await firstAfter(`message like 'claimed by %'`),
-    allTerminalMs: terminalAt - upAt,
-    subscribersDoneMs: subscribersDoneAt - upAt,
-  };
-
-  const rows = await Promise.all(ids.map((id) => scanOf(p, id)));
-  for (const row of rows) {
-    expect(row).toMatchObject({ status: 'COMPLETED', error_code: null });
-  }
-  const failedOrInternal = await p.query(
-    `select scan_id, seq, status, message from scan_events
-     where scan_id = any($1) and (status = 'FAILED' or message like '%INTERNAL%' or message like '%failed%')`,
-    [ids],
-  );
-  expect(failedOrInternal.rows).toEqual([]);
-  const steps = await p.query<{ status: string }>(
-    `select status from scan_steps where scan_id = any($1)`,
-    [ids],
-  );
-  expect(steps.rows.map((s) => s.status)).toEqual(Array(IN_FLIGHT * 5).fill('SUCCEEDED'));
-
-  // Each subscriber saw, in order and once, every event from its first one on,
-  // the terminal COMPLETED last: the hub caught up from the log after LISTEN
-  // came back.
-  for (const id of ids) {
-    const events = seen.get(id)!;
-    const logged = (await eventLog(p, id)).filter((e) => e.seq >= events[0]!.seq);
-    expect(events.map((e) => e.seq)).toEqual(logged.map((e) => e.seq));
-    expect(events.at(-1)!.status).toBe('COMPLETED');
-  }
-  let reconnects = 0;
-  for (const f of follows.values()) reconnects += f.reconnects();
-
-  // No process fell over or logged an error (a claim failing while the
-  // database is down is a warning).
-  for (const s of processes) {
-    expect(alive(s)).toBe(true);
-    const errors = logLines(s).filter((l) => l.level >= 50);
-    expect(errors.map((l) => `${l.msg} ${l.err?.message ?? ''}`)).toEqual([]);
-    expect(s.logs()).not.toMatch(/unhandled|uncaught/i);
-  }
-  expect(await healthz(api)).toBe(200);
-
-  // New work after the restart, through the API, runs to completion.
-  const newIds: string[] = [];
-  for (const port of fanIn!.ports.slice(IN_FLIGHT, IN_FLIGHT + AFTER)) {
-    const data = await gqlOk<{ startScan: { scan: { id: string } } }>(
-      api.httpUrl,
-      ADMIN_TOKEN,
-      START,
-      {
-        input: {
-          target: { hostname: '127.0.0.1', port, username: c.sshd.username },
-          type: 'QUICK',
-        },
-      },
-    );
-    newIds.push(data.startScan.scan.id);
-  }
-  const newFollows = newIds.map((id) => follow(api.wsUrl, id, 60_000));
-  for (const f of newFollows) expect((await f.done).at(-1)!.status).toBe('COMPLETED');
-  for (const id of newIds) expect((await scanOf(p, id)).status).toBe('COMPLETED');
-  for (const s of processes) expect(alive(s)).toBe(true);
-
-  return { ids, rows, processes, workers, seen, reconnects, figures };
-}
-
-function report(name: string, env: Record<string, string>, run: OutageRun): void {
-  const f = run.figures;
-  process.stdout.write(
-    `[faults] ${name} (LEASE_MS ${env.LEASE_MS}, HEARTBEAT_MS ${env.HEARTBEAT_MS}, ` +
-      `REAPER_INTERVAL_MS ${env.REAPER_INTERVAL_MS}, POLL_INTERVAL_MS ${env.POLL_INTERVAL_MS}): ` +
-      `stop took ${f.stopMs} ms, down ${f.downMs} ms; after the restart: ` +
-      `healthz 200 in ${f.healthyMs} ms, first event in ${f.firstEventMs} ms, ` +
-      `first claim in ${f.firstClaimMs ?? '-'} ms, all ${IN_FLIGHT} scans terminal in ${f.allTerminalMs} ms, ` +
-      `all subscribers complete in ${f.subscribersDoneMs} ms; attempts ` +
-      `${run.rows.map((r) => r.attempt).join(',')}; WebSocket re-subscriptions ${run.reconnects}\n`,
-  );
-}
-
-function skipWithoutUser(): boolean {
-  if (!cluster!.haveDelayedUser)
-    process.stdout.write('[faults] skipped: the delayed-df login needs root\n');
-  return !cluster!.haveDelayedUser;
-}
-
 it('re-runs scans whose lease ran out during a database restart (attempt 2, COMPLETED, nothing FAILED); no process exits and every subscriber sees the end', async () => {
-  if (skipWithoutUser()) return;
-  const env = {
-    LEASE_MS: '3000',
-    HEARTBEAT_MS: '1000',
-    REAPER_INTERVAL_MS: '500',
-    POLL_INTERVAL_MS: '500',
-  };
-  const run = await runOutage(env);
-  report('database restart longer than the lease', env, run);
-
-  // The outage outlasted every lease: each attempt gave up without a write
-  // and the reaper re-queued it once the database was back.
-  for (const row of run.rows) expect(row.attempt).toBe(2);
-  for (const id of run.ids) {
-    const messages = (await eventLog(pool!, id)).map((e) => e.message);
-    expect(messages).toContain('lease expired; re-queued');
-    expect(messages.filter((m) => m === 'completed')).toHaveLength(1);
-  }
-  const abandoned = run.workers.flatMap((w) =>
-    logLines(w).filter((l) => /^scan abandoned: database unreachable/.test(l.msg)),
-  );
-  expect(new Set(abandoned.map((l) => l.scanId))).toEqual(new Set(run.ids));
-  // The API kept every WebSocket open through the outage.
-  expect(run.reconnects).toBe(0);
+  if (skipWithoutDelayedUser(cluster!)) return;
+  await expectOutageLongerThanLeaseRerunsScans(ctx);
 });
 
 it('rides out a database restart shorter than the lease: writes retry, every scan completes on its first attempt', async () => {
-  if (skipWithoutUser()) return;
-  const env = {
-    LEASE_MS: '20000',
-    HEARTBEAT_MS: '1000',
-    REAPER_INTERVAL_MS: '500',
-    POLL_INTERVAL_MS: '500',
-  };
-  // The disk step takes 2 x DF_DELAY_S = 6 s: stopped 4 s in, the steps end
-  // during the outage and their writes have to wait for the database.
-  const run = await runOutage(env, { stopAfterDiskStartMs: 4_000 });
-  report('database restart shorter than the lease', env, run);
-
-  for (const row of run.rows) expect(row.attempt).toBe(1);
-  const retried = run.workers.flatMap((w) =>
-    logLines(w).filter(
-      (l) => l.msg === 'database reachable again; the retried operation went through',
-    ),
-  );
-  process.stdout.write(
-    `[faults] operations retried through the outage: ${retried.map((l) => `${String(l.op)} ${String(l.ms)} ms`).join(', ')}\n`,
-  );
-  // Step writes that came due while the database was down went through later.
-  expect(retried.filter((l) => l.op === 'write').length).toBeGreaterThan(0);
-  expect(retried.filter((l) => l.op === 'heartbeat').length).toBeGreaterThan(0);
-  for (const id of run.ids) {
-    const messages = (await eventLog(pool!, id)).map((e) => e.message);
-    expect(messages).not.toContain('lease expired; re-queued');
-  }
-  for (const w of run.workers)
-    expect(logLines(w).filter((l) => /^scan abandoned/.test(l.msg))).toEqual([]);
-  expect(run.reconnects).toBe(0);
+  if (skipWithoutDelayedUser(cluster!)) return;
+  await expectOutageShorterThanLeaseRidesItOut(ctx);
 });
