@@ -114,7 +114,13 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     if (options.api) {
       await bootstrapAdminToken(pool, config.dataDir, config.adminToken, log);
-      hub = new EventHub({ pool, connectionString: url, log });
+      hub = new EventHub({
+        pool,
+        connectionString: url,
+        log,
+        mode: config.events.mode,
+        pollIntervalMs: config.events.pollIntervalMs,
+      });
       await hub.start();
       const startedHub = hub;
       cleanups.push(['event hub', () => startedHub.stop()]);
@@ -147,6 +153,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         connectionString: url,
         config: { ...config.worker, secretKey },
         log,
+        eventsMode: config.events.mode,
       });
       await worker.start();
     }

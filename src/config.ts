@@ -33,7 +33,21 @@ export interface Config {
   /** startScan calls per API key per minute (token bucket). Default 60, burst 20. */
   startScanPerMinute: number;
   startScanBurst: number;
+  events: EventsConfig;
   worker: WorkerConfig;
+}
+
+/**
+ * How processes learn of new events, scans and cancellations. `listen`
+ * (default): one LISTEN connection per process, woken by NOTIFY. `poll`: no
+ * LISTEN at all, for PgBouncer in transaction mode; the API reads new events
+ * and revoked keys every `pollIntervalMs`, workers claim on POLL_INTERVAL_MS
+ * and see cancellations at the heartbeat.
+ */
+export interface EventsConfig {
+  mode: 'listen' | 'poll';
+  /** Poll mode: how often the API reads new events and revoked keys. Default 500 ms. */
+  pollIntervalMs: number;
 }
 
 export interface WorkerConfig {
@@ -163,6 +177,10 @@ export function loadConfig(env: Env = process.env): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       'info',
     ),
+    events: {
+      mode: r.oneOf('EVENTS_MODE', ['listen', 'poll'] as const, 'listen'),
+      pollIntervalMs: r.int('EVENTS_POLL_INTERVAL_MS', 500, 10, 600_000),
+    },
     worker: {
       workerId: r.str('WORKER_ID') ?? `${hostname}:${process.pid}`,
       hostname,

@@ -38,12 +38,40 @@ interface Subscriber {
 
 const MAX_FINISHED_REMEMBERED = 10_000;
 
+/** Poll mode: log rows read per statement (the poll reads again while a batch is full). */
+const POLL_BATCH = 500;
+/**
+ * Poll mode: how long an id skipped by the log (an insert whose transaction
+ * had not committed when a higher id was read) is looked for again. Past
+ * this, it is taken for a rolled-back insert.
+ */
+const GAP_TTL_MS = 60_000;
+const MAX_GAP = 1_000;
+/** Poll mode: how far back revocations are read again, for a revoke that commits late. */
+const REVOKE_OVERLAP = `interval '60 seconds'`;
+
+/** Log rows of every scan after the highest id read ($1) and the skipped ids ($2). */
+const EVENTS_SINCE_ID = `select id::text, scan_id, seq, status, step, progress, message, at
+  from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
+/** The same scan rows as SCAN_BY_ID, for several scans at once. */
+const SCANS_BY_IDS = sql.SCAN_BY_ID.replace('id = $1', 'id = any($1::uuid[])');
+/** Keys revoked since the last check ($1, database clock), and the clock for the next one. */
+const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
+  where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
+
 export interface HubOptions {
   pool: pg.Pool;
   connectionString: string;
   log: Logger;
   /** Events a subscriber may have waiting before it is cut off. Default 1000. */
   maxPendingPerSubscriber?: number;
+  /**
+   * `listen` (default): one LISTEN connection, woken by NOTIFY. `poll`: no
+   * LISTEN; a timer reads new log rows and revoked keys every `pollIntervalMs`.
+   */
+  mode?: 'listen' | 'poll';
+  /** Poll mode interval. Default 500 ms. */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -51,9 +79,13 @@ export interface HubOptions {
  * connection. A NOTIFY names (scanId, seq); the hub reads the scan's new log
  * rows once, whatever the number of subscribers, and hands the same objects
  * to each. After a reconnect it catches every followed scan up from the log.
+ *
+ * In poll mode there is no LISTEN connection: every `pollIntervalMs` one read
+ * takes the log rows of all scans after the highest `scan_events.id` seen,
+ * and the same delivery hands them out (see poll).
  */
 export class EventHub {
-  private readonly listener: PgListener;
+  private readonly listener: PgListener | null = null;
   private readonly byScan = new Map<string, Set<Subscriber>>();
   private readonly global = new Set<Subscriber>();
   /** Highest seq read from the log per followed scan. */
@@ -71,9 +103,16 @@ export class EventHub {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly log: Logger;
+  /** Poll mode: highest log id read, ids below it not seen yet (with when they were first missed), last revocation check. */
+  private lastId = 0;
+  private readonly gaps = new Map<number, number>();
+  private revokedCheckedAt: Date | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: HubOptions) {
     this.log = options.log.child({ component: 'event-hub' });
+    if (options.mode === 'poll') return;
     this.listener = new PgListener({
       connectionString: options.connectionString,
       channels: ['scan_events', 'api_key_revoked'],
@@ -95,7 +134,14 @@ export class EventHub {
   private readonly revokedListeners: Array<(keyId: string) => void> = [];
 
   async start(): Promise<void> {
-    await this.listener.start();
+    if (this.listener) return this.listener.start();
+    // Poll mode: start at the end of the log and at the database's clock.
+    const { rows } = await this.options.pool.query<{ id: string; now: Date }>(
+      `select coalesce(max(id), 0)::text as id, now() as now from scan_events`,
+    );
+    this.lastId = Number(rows[0]!.id);
+    this.revokedCheckedAt = rows[0]!.now;
+    this.schedulePoll();
   }
 
   /** Called with the key id when any API process revokes an API key. */
@@ -107,7 +153,9 @@ export class EventHub {
     this.stopped = true;
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
-    await this.listener.stop();
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.polling;
+    await this.listener?.stop();
     for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])])
       s.queue.end();
   }
@@ -309,7 +357,88 @@ export class EventHub {
       .rows;
     if (events.length === 0) return;
     const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
-    if (!scan) return;
+    if (scan) this.deliverEvents(scan, events);
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.pollTimer = setTimeout(() => {
+      this.polling = this.poll().finally(() => this.schedulePoll());
+    }, this.options.pollIntervalMs ?? 500);
+    this.pollTimer.unref();
+  }
+
+  /** Poll mode: one pass of the timer. A failure is logged; the next pass retries. */
+  private async poll(): Promise<void> {
+    try {
+      let read: number;
+      do read = await this.pollEvents();
+      while (read === POLL_BATCH && !this.stopped);
+      await this.pollRevoked();
+    } catch (e) {
+      this.log.warn({ err: toError(e) }, 'polling for events failed; the next poll retries');
+    }
+  }
+
+  /**
+   * Reads the log rows after the highest id seen, for all scans at once, and
+   * delivers them per scan through the same code as a NOTIFY's read. Ids are
+   * taken at insert but become visible at commit, so a lower id can appear
+   * after a higher one: ids skipped are read again until they appear (or
+   * for GAP_TTL_MS, past which the insert was rolled back). Returns the
+   * number of rows read.
+   */
+  private async pollEvents(): Promise<number> {
+    const now = Date.now();
+    for (const [id, since] of this.gaps) if (now - since > GAP_TTL_MS) this.gaps.delete(id);
+    const { pool } = this.options;
+    const { rows } = await pool.query<ScanEventRow & { id: string }>(EVENTS_SINCE_ID, [
+      this.lastId,
+      [...this.gaps.keys()],
+      POLL_BATCH,
+    ]);
+    const byScan = new Map<string, ScanEventRow[]>();
+    for (const row of rows) {
+      const id = Number(row.id);
+      if (id > this.lastId) {
+        // A jump larger than any batch of concurrent inserts is a sequence reset, not a gap.
+        if (id - this.lastId <= MAX_GAP)
+          for (let skipped = this.lastId + 1; skipped < id; skipped++) this.gaps.set(skipped, now);
+        this.lastId = id;
+      } else this.gaps.delete(id);
+      if (!this.byScan.has(row.scan_id) && this.global.size === 0) continue;
+      let list = byScan.get(row.scan_id);
+      if (!list) byScan.set(row.scan_id, (list = []));
+      list.push(row);
+    }
+    if (byScan.size === 0) return rows.length;
+    const scans = await pool.query<ScanRow>(SCANS_BY_IDS, [[...byScan.keys()]]);
+    for (const scan of scans.rows) {
+      const running = this.inFlight.get(scan.id);
+      // A catch-up read of this scan is running: let it read these rows too,
+      // so one scan's events are never delivered by two reads at once.
+      if (running) running.again = true;
+      else
+        this.deliverEvents(
+          scan,
+          byScan.get(scan.id)!.sort((a, b) => a.seq - b.seq),
+        );
+    }
+    return rows.length;
+  }
+
+  /** Poll mode: closes the sockets of keys revoked since the last check. */
+  private async pollRevoked(): Promise<void> {
+    const { rows } = await this.options.pool.query<{ now: Date; ids: string[] }>(REVOKED_SINCE, [
+      this.revokedCheckedAt,
+    ]);
+    this.revokedCheckedAt = rows[0]!.now;
+    for (const id of rows[0]!.ids) for (const fn of this.revokedListeners) fn(id);
+  }
+
+  /** Hands one scan's new log rows, in seq order, to its subscribers and the dashboards. */
+  private deliverEvents(scan: ScanRow, events: ScanEventRow[]): void {
+    const scanId = scan.id;
     const last = events[events.length - 1]!.seq;
     this.readUpTo.set(scanId, Math.max(last, this.readUpTo.get(scanId) ?? 0));
     for (const e of events) {

@@ -20,6 +20,12 @@ export interface WorkerOptions {
   connectionString: string;
   config: WorkerConfig;
   log: Logger;
+  /**
+   * `poll`: no LISTEN connection (PgBouncer in transaction mode). New scans
+   * are claimed on the POLL_INTERVAL_MS timer, cancellations seen at the
+   * heartbeat. Default `listen`.
+   */
+  eventsMode?: 'listen' | 'poll';
 }
 
 interface Running {
@@ -30,7 +36,7 @@ interface Running {
 
 /**
  * Claims scans from the queue and runs up to `concurrency` of them. Wakes on
- * NOTIFY `scan_queue`, polls as a fallback, renews each lease by heartbeat
+ * NOTIFY `scan_queue` (unless in poll mode), polls as a fallback, renews each lease by heartbeat
  * (which also notices cancellation and a lost lease), and reaps expired
  * leases of dead workers.
  */
@@ -41,7 +47,7 @@ export class Worker {
    * now fenced-off attempt is still winding down here.
    */
   private readonly running = new Map<string, Running>();
-  private readonly listener: PgListener;
+  private readonly listener: PgListener | null = null;
   private readonly log: Logger;
   private timers: NodeJS.Timeout[] = [];
   private claiming = false;
@@ -54,6 +60,7 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
+    if (options.eventsMode === 'poll') return;
     this.listener = new PgListener({
       connectionString: options.connectionString,
       channels: ['scan_queue', 'scan_cancel'],
@@ -74,10 +81,13 @@ export class Worker {
 
   async start(): Promise<void> {
     const { config } = this.options;
-    await this.listener.start();
+    await this.listener?.start();
     this.timers.push(setInterval(() => this.fill(), config.pollIntervalMs));
     this.timers.push(setInterval(() => void this.reap(), config.reaperIntervalMs));
-    this.log.info({ concurrency: config.concurrency }, 'worker started');
+    this.log.info(
+      { concurrency: config.concurrency, eventsMode: this.listener ? 'listen' : 'poll' },
+      'worker started',
+    );
     void this.reap();
     this.fill();
   }
@@ -101,7 +111,7 @@ export class Worker {
         r.controller.abort({ kind: 'shutdown' } satisfies StopReason);
       await all();
     }
-    await this.listener.stop();
+    await this.listener?.stop();
     this.log.info('worker stopped');
   }
 

@@ -1,0 +1,251 @@
+/**
+ * The event hub in poll mode (EVENTS_MODE=poll, for PgBouncer in transaction
+ * mode): no LISTEN connection, one read of the log per poll for every
+ * subscriber, and the same guarantees as with LISTEN.
+ */
+import pg from 'pg';
+
+import { EventHub, type ProgressEvent } from '../../src/events/hub';
+import { createLogger } from '../../src/logger';
+import { claimScan } from '../../src/queue/lease';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { insertScan } from '../support/fixtures';
+
+const POLL_MS = 100;
+
+let db: TestDatabase;
+let hubPool: pg.Pool;
+let hub: EventHub;
+let queries: string[];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  hubPool = new pg.Pool({ connectionString: db.url, max: 5 });
+  // Count what the hub reads, to prove reads do not scale with subscribers.
+  const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
+  queries = [];
+  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
+    ...args: unknown[]
+  ) => {
+    queries.push(String(args[0]));
+    return query(...args);
+  };
+  hub = new EventHub({
+    pool: hubPool,
+    connectionString: db.url,
+    log: createLogger('silent'),
+    mode: 'poll',
+    pollIntervalMs: POLL_MS,
+  });
+  await hub.start();
+});
+
+afterAll(async () => {
+  await hub.stop();
+  await hubPool.end();
+  await db.drop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function drain(
+  iter: AsyncIterable<ProgressEvent>,
+  timeoutMs = 10_000,
+): Promise<ProgressEvent[]> {
+  const out: ProgressEvent[] = [];
+  const timer = setTimeout(() => {
+    void (iter as AsyncIterableIterator<ProgressEvent>).return?.();
+  }, timeoutMs);
+  for await (const e of iter) out.push(e);
+  clearTimeout(timer);
+  return out;
+}
+
+/** Pulls from a dashboard stream until `want` events or the deadline. */
+async function pull(
+  it: AsyncIterableIterator<ProgressEvent>,
+  into: ProgressEvent[],
+  want: (seen: ProgressEvent[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!want(into) && Date.now() < deadline) {
+    const r = await Promise.race([
+      it.next(),
+      new Promise<null>((res) => setTimeout(() => res(null), 200)),
+    ]);
+    if (r && !r.done) into.push(r.value);
+  }
+}
+
+/** Drives a claimed scan through two steps to COMPLETED. */
+async function runScan(workerId: string): Promise<void> {
+  const lease = (await claimScan(db.pool, workerId, 'irrelevant', 30_000))!;
+  await lease.resetSteps(['os', 'hostname']);
+  await lease.startStep(0, 'os', 0);
+  await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
+  await lease.startStep(1, 'hostname', 50);
+  await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
+  await lease.finish('COMPLETED', 100, null, 'completed');
+}
+
+it('opens no LISTEN connection', async () => {
+  const { rows } = await db.pool.query<{ application_name: string; query: string }>(
+    `select application_name, query from pg_stat_activity
+     where datname = current_database()
+       and (application_name like 'hostscan-%listen' or query ilike 'listen %')`,
+  );
+  expect(rows).toEqual([]);
+  // The hub is polling: its pool has run the poll statement.
+  await sleep(POLL_MS * 3);
+  expect(queries.some((q) => q.includes('from scan_events where id >'))).toBe(true);
+});
+
+it('sends the current state first, then every event in seq order, and completes after the terminal one', async () => {
+  const scan = await insertScan(db.pool);
+  const stream = (await hub.subscribeScan(scan.id, null))!;
+  const received = drain(stream);
+  await runScan('w1');
+  const events = await received;
+  expect(events[0]).toMatchObject({ seq: 1, status: 'PENDING', message: 'current state' });
+  expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(events.map((e) => e.progress)).toEqual([0, 0, 0, 50, 50, 100, 100]);
+  expect(events.map((e) => e.step)).toEqual([null, null, 'os', 'os', 'hostname', 'hostname', null]);
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+  expect(events[events.length - 1]!.scan.status).toBe('COMPLETED');
+});
+
+it('replays every event after afterSeq, none twice, for a client that reconnects', async () => {
+  const scan = await insertScan(db.pool);
+  const lease = (await claimScan(db.pool, 'w2', 'irrelevant', 30_000))!;
+  await lease.resetSteps(['os', 'hostname']);
+  await lease.startStep(0, 'os', 0);
+  // Seq 4 is logged; resume after 3 while the scan is still running.
+  const stream = (await hub.subscribeScan(scan.id, 3))!;
+  const received = drain(stream);
+  await sleep(POLL_MS * 2);
+  await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
+  await lease.startStep(1, 'hostname', 50);
+  await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
+  await lease.finish('COMPLETED', 100, null, 'completed');
+  const events = await received;
+  expect(events.map((e) => e.seq)).toEqual([4, 5, 6, 7]);
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+});
+
+it('completes at once for a finished scan when afterSeq is its last event, and gives a late subscriber the terminal state', async () => {
+  const scan = await insertScan(db.pool);
+  await runScan('w3');
+  expect(await drain((await hub.subscribeScan(scan.id, 7))!)).toEqual([]);
+  const late = await drain((await hub.subscribeScan(scan.id, null))!);
+  expect(late).toHaveLength(1);
+  expect(late[0]).toMatchObject({ seq: 7, status: 'COMPLETED', progress: 100 });
+});
+
+it('reads the log once per poll for 50 subscribers, not once per subscriber', async () => {
+  const scan = await insertScan(db.pool);
+  queries.length = 0;
+  const started = Date.now();
+  const streams = await Promise.all(
+    Array.from({ length: 50 }, () => hub.subscribeScan(scan.id, null)),
+  );
+  const all = Promise.all(streams.map((s) => drain(s!)));
+  await runScan('w5');
+  const results = await all;
+  const elapsed = Date.now() - started;
+  for (const events of results) {
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  }
+  const polls = queries.filter((q) => q.includes('from scan_events where id >')).length;
+  const catchUps = queries.filter((q) => q.includes('from scan_events where scan_id')).length;
+  const scanReads = queries.filter((q) => q.includes('from scans where id = any')).length;
+  // One poll read per interval whatever the number of subscribers (a
+  // pass reads again only when a batch of 500 is full), plus the
+  // subscribers' initial catch-up, coalesced. Per-subscriber reads: >= 50.
+  expect(polls).toBeGreaterThan(0);
+  expect(polls).toBeLessThanOrEqual(Math.ceil(elapsed / POLL_MS) + 2);
+  expect(catchUps).toBeLessThanOrEqual(3);
+  expect(scanReads).toBeLessThanOrEqual(polls);
+  expect(hub.subscriberCount).toBe(0);
+});
+
+it('delivers events of every scan to dashboards from subscription on, filtered by status', async () => {
+  const before = await insertScan(db.pool);
+  await sleep(POLL_MS * 3);
+  const all = hub.subscribeAll(null);
+  const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
+  const a = await insertScan(db.pool);
+  const b = await insertScan(db.pool);
+  await runScan('w6'); // `before`, the oldest PENDING scan
+  await runScan('w7'); // a
+  await runScan('w8'); // b
+  const seen: ProgressEvent[] = [];
+  const finished: ProgressEvent[] = [];
+  await Promise.all([
+    pull(all, seen, (s) => s.filter((e) => e.status === 'COMPLETED').length === 3),
+    pull(finishedOnly, finished, (s) => s.length === 3),
+  ]);
+  await all.return!();
+  await finishedOnly.return!();
+  // `before` was logged at seq 1 before the dashboards subscribed.
+  expect(seen.filter((e) => e.scanId === before.id).map((e) => e.seq)).toEqual([2, 3, 4, 5, 6, 7]);
+  for (const id of [a.id, b.id]) {
+    expect(seen.filter((e) => e.scanId === id).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  }
+  expect(finished.map((e) => e.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  expect(new Set(finished.map((e) => e.scanId))).toEqual(new Set([before.id, a.id, b.id]));
+});
+
+it('delivers an event whose commit comes after a higher id was read', async () => {
+  const dashboard = hub.subscribeAll(null);
+  const slow = await insertScan(db.pool);
+  const fast = await insertScan(db.pool);
+  const client = await db.pool.connect();
+  try {
+    // `slow` takes its event id first but commits last.
+    await client.query('begin');
+    await client.query(
+      `with s as (update scans set last_seq = last_seq + 1, progress = 5 where id = $1 returning *)
+       insert into scan_events (scan_id, seq, status, step, progress, message)
+       select id, last_seq, status, null, progress, 'late commit' from s`,
+      [slow.id],
+    );
+    await db.pool.query(
+      `with s as (update scans set last_seq = last_seq + 1, progress = 5 where id = $1 returning *)
+       insert into scan_events (scan_id, seq, status, step, progress, message)
+       select id, last_seq, status, null, progress, 'early commit' from s`,
+      [fast.id],
+    );
+    const seen: ProgressEvent[] = [];
+    await pull(dashboard, seen, (s) => s.some((e) => e.message === 'early commit'));
+    await sleep(POLL_MS * 3);
+    await client.query('commit');
+    await pull(dashboard, seen, (s) => s.some((e) => e.message === 'late commit'));
+    expect(seen.map((e) => [e.scanId, e.seq, e.message])).toEqual(
+      expect.arrayContaining([
+        [fast.id, 2, 'early commit'],
+        [slow.id, 2, 'late commit'],
+      ]),
+    );
+  } finally {
+    client.release();
+    await dashboard.return!();
+  }
+});
+
+it('tells revocation listeners of a key revoked by any process, within a few polls', async () => {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `insert into api_keys (id, name, role, token_hash)
+     values (gen_random_uuid(), 'poll-revoke', 'VIEWER', md5(random()::text)) returning id`,
+  );
+  const keyId = rows[0]!.id;
+  const revoked: string[] = [];
+  hub.onApiKeyRevoked((id) => revoked.push(id));
+  await sleep(POLL_MS * 2);
+  expect(revoked).not.toContain(keyId);
+  const at = Date.now();
+  await db.pool.query(`update api_keys set revoked_at = now() where id = $1`, [keyId]);
+  while (!revoked.includes(keyId) && Date.now() - at < 5_000) await sleep(20);
+  expect(revoked).toContain(keyId);
+  expect(Date.now() - at).toBeLessThan(POLL_MS * 5);
+});

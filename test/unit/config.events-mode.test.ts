@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('EVENTS_MODE and EVENTS_POLL_INTERVAL_MS', () => {
+  it('default to LISTEN and a 500 ms poll', () => {
+    expect(loadConfig({}).events).toEqual({ mode: 'listen', pollIntervalMs: 500 });
+  });
+
+  it('accept poll mode and an interval', () => {
+    expect(loadConfig({ EVENTS_MODE: 'poll', EVENTS_POLL_INTERVAL_MS: '250' }).events).toEqual({
+      mode: 'poll',
+      pollIntervalMs: 250,
+    });
+  });
+
+  it('name each bad variable once', () => {
+    let err: unknown;
+    try {
+      loadConfig({ EVENTS_MODE: 'notify', EVENTS_POLL_INTERVAL_MS: 'fast' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/EVENTS_MODE must be one of listen, poll, got "notify"/);
+    expect(problems[1]).toMatch(/EVENTS_POLL_INTERVAL_MS must be an integer from 10/);
+  });
+});
