@@ -1,0 +1,143 @@
+/**
+ * The compiled service (API + worker) with EVENTS_MODE=poll, as it would run
+ * behind PgBouncer in transaction mode: no process holds a LISTEN
+ * connection, yet a graphql-ws subscriber follows a scan to COMPLETED and a
+ * revoked key's WebSocket is closed. LOCAL QUICK scans of this machine: no
+ * sshd needed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { Client } from 'graphql-ws';
+import pg from 'pg';
+
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { collect, gql, gqlOk, wsClient } from '../support/graphql';
+import { type RunningService, startService } from '../support/service';
+
+const ADMIN_TOKEN = 'poll-e2e-admin-token-0123456789abcdef';
+const EVENTS_POLL_INTERVAL_MS = 300;
+
+jest.setTimeout(90_000);
+
+let db: TestDatabase;
+let service: RunningService;
+let tmp: string;
+/** The test's only connection, named so it can be told apart from the service's. */
+let check: pg.Client;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-poll-e2e-'));
+  service = await startService({
+    env: {
+      DATABASE_URL: db.url,
+      ADMIN_TOKEN,
+      DATA_DIR: path.join(tmp, 'data'),
+      EVENTS_MODE: 'poll',
+      EVENTS_POLL_INTERVAL_MS: String(EVENTS_POLL_INTERVAL_MS),
+      POLL_INTERVAL_MS: '500',
+    },
+    readyPattern: /"msg":"worker started"/,
+  });
+  check = new pg.Client({ connectionString: db.url, application_name: 'poll-e2e-check' });
+  await check.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await service?.stop();
+  await check?.end();
+  await db?.drop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Backend {
+  pid: number;
+  application_name: string;
+  query: string;
+}
+
+/** Every backend of the service: all of this database's sessions but the test's own. */
+async function serviceBackends(): Promise<Backend[]> {
+  const { rows } = await check.query<Backend>(
+    `select pid, application_name, query from pg_stat_activity
+     where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  return rows;
+}
+
+function listenSessions(backends: Backend[]): Backend[] {
+  return backends.filter(
+    (b) => /^hostscan-.*listen$/.test(b.application_name) || /^\s*listen\s/i.test(b.query),
+  );
+}
+
+it('follows a scan over graphql-ws to COMPLETED with no LISTEN session in any process', async () => {
+  expect(service.logs()).toMatch(/"eventsMode":"poll".*"msg":"worker started"/);
+  const start = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(
+    service.httpUrl,
+    ADMIN_TOKEN,
+    `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id status } } }`,
+    { input: { target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' } },
+  );
+  const id = start.startScan.scan.id;
+  const client = wsClient(service.wsUrl, ADMIN_TOKEN);
+  clients.push(client);
+  const stream = (
+    await collect<{ scanProgress: { seq: number; status: string; progress: number } }>(
+      client,
+      `subscription($id: ID!) { scanProgress(id: $id) { seq status progress } }`,
+      { id },
+    )
+  ).map((e) => e.scanProgress);
+
+  // The current state first, then every later logged event once, in order.
+  const { rows: log } = await check.query<{ seq: number; status: string; progress: number }>(
+    `select seq, status, progress from scan_events where scan_id = $1 order by seq`,
+    [id],
+  );
+  expect(stream.length).toBeGreaterThan(1);
+  expect(stream[stream.length - 1]!.status).toBe('COMPLETED');
+  expect(stream).toEqual(log.filter((e) => e.seq >= stream[0]!.seq));
+
+  const backends = await serviceBackends();
+  expect(backends.length).toBeGreaterThan(0); // the check below is about real sessions
+  expect(listenSessions(backends)).toEqual([]);
+});
+
+it("closes a revoked key's WebSocket within a few poll intervals", async () => {
+  const created = await gqlOk<{ createApiKey: { token: string; apiKey: { id: string } } }>(
+    service.httpUrl,
+    ADMIN_TOKEN,
+    `mutation { createApiKey(input: { name: "poll-revoke", role: VIEWER }) { token apiKey { id } } }`,
+  );
+  const client = wsClient(service.wsUrl, created.createApiKey.token);
+  clients.push(client);
+  const closed = new Promise<number>((resolve) => {
+    client.subscribe(
+      { query: `subscription { scanUpdates { seq } }` },
+      {
+        next: () => undefined,
+        error: (e) => resolve((e as { code?: number }).code ?? -1),
+        complete: () => resolve(0),
+      },
+    );
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const started = Date.now();
+  await gqlOk(service.httpUrl, ADMIN_TOKEN, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
+    id: created.createApiKey.apiKey.id,
+  });
+  expect(await closed).toBe(4403);
+  expect(Date.now() - started).toBeLessThan(EVENTS_POLL_INTERVAL_MS * 4);
+  const { status } = await gql(
+    service.httpUrl,
+    created.createApiKey.token,
+    '{ scans { totalCount } }',
+  );
+  expect(status).toBe(401);
+  expect(listenSessions(await serviceBackends())).toEqual([]);
+});
