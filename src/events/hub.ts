@@ -46,6 +46,7 @@ const POLL_BATCH = 500;
  * this, it is taken for a rolled-back insert.
  */
 const GAP_TTL_MS = 60_000;
+/** Poll mode: a larger jump of the id sequence is a reset (setval), not uncommitted inserts. */
 const MAX_GAP = 1_000;
 /** Poll mode: how far back revocations are read again, for a revoke that commits late. */
 const REVOKE_OVERLAP = `interval '60 seconds'`;
@@ -54,7 +55,9 @@ const REVOKE_OVERLAP = `interval '60 seconds'`;
 const EVENTS_SINCE_ID = `select id::text, scan_id, seq, status, step, progress, message, at
   from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
 /** The same scan rows as SCAN_BY_ID, for several scans at once. */
-const SCANS_BY_IDS = sql.SCAN_BY_ID.replace('id = $1', 'id = any($1::uuid[])');
+const SCANS_BY_IDS = sql.SCAN_BY_ID.replace('where id = $1', 'where id = any($1::uuid[])');
+if (SCANS_BY_IDS === sql.SCAN_BY_ID)
+  throw new Error('SCAN_BY_ID no longer ends in "where id = $1"');
 /** Keys revoked since the last check ($1, database clock), and the clock for the next one. */
 const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
   where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
@@ -103,9 +106,11 @@ export class EventHub {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
   private readonly log: Logger;
-  /** Poll mode: highest log id read, ids below it not seen yet (with when they were first missed), last revocation check. */
+  /** Poll mode: the highest log id read. */
   private lastId = 0;
+  /** Poll mode: ids below lastId not read yet, with when they were first missed. */
   private readonly gaps = new Map<number, number>();
+  /** Poll mode: the database clock at the last revocation check. */
   private revokedCheckedAt: Date | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private polling: Promise<void> = Promise.resolve();
@@ -401,7 +406,6 @@ export class EventHub {
     for (const row of rows) {
       const id = Number(row.id);
       if (id > this.lastId) {
-        // A jump larger than any batch of concurrent inserts is a sequence reset, not a gap.
         if (id - this.lastId <= MAX_GAP)
           for (let skipped = this.lastId + 1; skipped < id; skipped++) this.gaps.set(skipped, now);
         this.lastId = id;

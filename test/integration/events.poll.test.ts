@@ -161,10 +161,12 @@ it('reads the log once per poll for 50 subscribers, not once per subscriber', as
   const scanReads = queries.filter((q) => q.includes('from scans where id = any')).length;
   // One poll read per interval whatever the number of subscribers (a
   // pass reads again only when a batch of 500 is full), plus the
-  // subscribers' initial catch-up, coalesced. Per-subscriber reads: >= 50.
+  // subscribers' initial catch-up: subscribers arriving while a catch-up
+  // read runs share the next one, so a few reads in all. Per-subscriber
+  // reads would be >= 50.
   expect(polls).toBeGreaterThan(0);
   expect(polls).toBeLessThanOrEqual(Math.ceil(elapsed / POLL_MS) + 2);
-  expect(catchUps).toBeLessThanOrEqual(3);
+  expect(catchUps).toBeLessThanOrEqual(10);
   expect(scanReads).toBeLessThanOrEqual(polls);
   expect(hub.subscriberCount).toBe(0);
 });
