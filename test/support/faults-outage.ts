@@ -48,8 +48,11 @@ export interface RestartableServer {
   stop(): Promise<void>;
   /** Whether it is running now (checked right after stop()). */
   running(): Promise<boolean>;
-  /** Starts it again on the same port; resolves once it accepts connections. */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port; resolves once it accepts connections,
+   * optionally with the time (Date.now()) it first did, when that is earlier.
+   */
+  start(): Promise<number | void>;
 }
 
 export interface OutageContext {
@@ -87,9 +90,17 @@ function follow(
   url: string,
   id: string,
   timeoutMs: number,
-): { events: Seen[]; first: Promise<void>; done: Promise<Seen[]>; reconnects(): number } {
+): {
+  events: Seen[];
+  first: Promise<void>;
+  done: Promise<Seen[]>;
+  reconnects(): number;
+  /** Date.now() when the subscription completed. */
+  completedAt(): number | undefined;
+} {
   const events: Seen[] = [];
   let reconnects = 0;
+  let completedAt: number | undefined;
   let gotFirst!: () => void;
   const first = new Promise<void>((r) => (gotFirst = r));
   const done = new Promise<Seen[]>((resolve, reject) => {
@@ -119,6 +130,7 @@ function follow(
             setTimeout(() => subscribe(events.at(-1)?.seq ?? null), 250);
           },
           complete: () => {
+            completedAt = Date.now();
             clearTimeout(deadline);
             resolve(events);
           },
@@ -128,7 +140,13 @@ function follow(
     subscribe(null);
   });
   done.catch(() => undefined);
-  return { events, first, done, reconnects: () => reconnects };
+  return {
+    events,
+    first,
+    done,
+    reconnects: () => reconnects,
+    completedAt: () => completedAt,
+  };
 }
 
 async function healthz(service: RunningService): Promise<number> {
@@ -219,25 +237,36 @@ export async function runOutage(
   expect(statuses.length).toBeGreaterThan(0);
   expect(statuses.every((s) => s === 503)).toBe(true);
 
+  // Health and the scans are watched from the moment the start is asked
+  // for: a start command may return well after the server accepts
+  // connections (pg_ctlcluster does).
   const startAt = Date.now();
-  await server.start();
-  const upAt = Date.now();
-
-  const healthyAt = await waitFor('healthz to answer 200', async () =>
-    (await healthz(api)) === 200 ? Date.now() : undefined,
+  const healthy = waitFor(
+    'healthz to answer 200',
+    async () => ((await healthz(api)) === 200 ? Date.now() : undefined),
+    90_000,
   );
-  const terminalAt = await waitFor(
+  const terminal = waitFor(
     'every in-flight scan to end',
     async () => {
       const rows = await Promise.all(ids.map((id) => scanOf(p, id).catch(() => null)));
       return rows.every((r) => r && TERMINAL.includes(r.status)) ? Date.now() : undefined;
     },
-    60_000,
+    120_000,
     100,
   );
+  healthy.catch(() => undefined);
+  terminal.catch(() => undefined);
+  const readyAt = await server.start();
+  const startReturnedAt = Date.now();
+  const healthyAt = await healthy;
+  const terminalAt = await terminal;
+  // Up: the first sign that the server accepts connections (the start
+  // command's own check, or the API's health check if that came first).
+  const upAt = Math.min(readyAt ?? startReturnedAt, healthyAt);
   const seen = new Map<string, Seen[]>();
   for (const [id, f] of follows) seen.set(id, await f.done);
-  const subscribersDoneAt = Date.now();
+  const subscribersDoneAt = Math.max(...[...follows.values()].map((f) => f.completedAt()!));
 
   const at = (ms: number) => new Date(ms);
   const firstAfter = async (where: string): Promise<number | null> => {
@@ -251,6 +280,7 @@ export async function runOutage(
     stopMs: downAt - stopAt,
     downMs: upAt - downAt,
     startMs: upAt - startAt,
+    startReturnedMs: startReturnedAt - startAt,
     healthyMs: healthyAt - upAt,
     firstEventMs: await firstAfter('true'),
     firstClaimMs: await firstAfter(`message like 'claimed by %'`),
@@ -330,7 +360,7 @@ function report(
   process.stdout.write(
     `[faults] ${ctx.label}: ${name} (LEASE_MS ${env.LEASE_MS}, HEARTBEAT_MS ${env.HEARTBEAT_MS}, ` +
       `REAPER_INTERVAL_MS ${env.REAPER_INTERVAL_MS}, POLL_INTERVAL_MS ${env.POLL_INTERVAL_MS}): ` +
-      `stop took ${f.stopMs} ms, down ${f.downMs} ms (start took ${f.startMs} ms); after the restart: ` +
+      `stop took ${f.stopMs} ms, down ${f.downMs} ms (accepting connections ${f.startMs} ms after start, which returned after ${f.startReturnedMs} ms); after the restart: ` +
       `healthz 200 in ${f.healthyMs} ms, first event in ${f.firstEventMs} ms, ` +
       `first claim in ${f.firstClaimMs ?? '-'} ms, all ${IN_FLIGHT} scans terminal in ${f.allTerminalMs} ms, ` +
       `all subscribers complete in ${f.subscribersDoneMs} ms; attempts ` +
