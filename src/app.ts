@@ -13,6 +13,7 @@ import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
+import { reapExpiredLeases } from './queue/lease';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
@@ -156,6 +157,19 @@ export async function startApp(options: AppOptions): Promise<App> {
         eventsMode: config.events.mode,
       });
       await worker.start();
+    } else {
+      // API-only processes reap too, so dead workers' scans are recovered even
+      // when no worker is left running (SKIP LOCKED keeps reapers apart).
+      const reaper = setInterval(() => {
+        reapExpiredLeases(pool).then(
+          (rows) =>
+            rows.forEach((r) =>
+              log.warn({ scanId: r.id, status: r.status }, 'reaped an expired lease'),
+            ),
+          (e: unknown) => log.warn({ err: toError(e) }, 'reaper failed'),
+        );
+      }, config.worker.reaperIntervalMs);
+      cleanups.push(['reaper', async () => clearInterval(reaper)]);
     }
 
     return {

@@ -1,0 +1,41 @@
+/** An API-only process reaps expired leases too, so no worker has to survive for recovery. */
+import { claimScan } from '../../src/queue/lease';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { insertScan, scanRow } from '../support/fixtures';
+import { type RunningService, startService } from '../support/service';
+
+let db: TestDatabase;
+let api: RunningService;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startService({
+    entry: 'api',
+    env: {
+      DATABASE_URL: db.url,
+      ADMIN_TOKEN: 'api-reaper-token-0123456789abcdef',
+      REAPER_INTERVAL_MS: '200',
+    },
+  });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await db?.drop();
+});
+
+it('re-queues a scan whose worker vanished, with only an API process running', async () => {
+  const scan = await insertScan(db.pool);
+  // A "worker" that claims with a 500 ms lease and is never heard from again.
+  const lease = await claimScan(db.pool, 'vanished-worker', 'irrelevant', 500);
+  expect(lease?.id).toBe(scan.id);
+  const deadline = Date.now() + 10_000;
+  let row = await scanRow(db.pool, scan.id);
+  while (row.status === 'RUNNING' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = await scanRow(db.pool, scan.id);
+  }
+  expect(row.status).toBe('PENDING');
+  expect(row.worker_id).toBeNull();
+  expect(api.logs()).toMatch(/reaped an expired lease/);
+});
