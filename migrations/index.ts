@@ -4,6 +4,7 @@ import { Migration20261122093941 } from './Migration20261122093941';
 import { Migration20261122094500 } from './Migration20261122094500';
 import { Migration20261122101958 } from './Migration20261122101958';
 import { Migration20261122110000 } from './Migration20261122110000';
+import { Migration20261122113500 } from './Migration20261122113500';
 
 /**
  * Every migration in order. Listed statically so the same list serves ts-jest
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122094500', class: Migration20261122094500 },
   { name: 'Migration20261122101958', class: Migration20261122101958 },
   { name: 'Migration20261122110000', class: Migration20261122110000 },
+  { name: 'Migration20261122113500', class: Migration20261122113500 },
 ];

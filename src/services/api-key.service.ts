@@ -24,12 +24,20 @@ export class ApiKeyService {
     const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 100)
       throw badInput('input.name', 'must be 1 to 100 characters');
+    // The ADMIN_TOKEN principal's name: a key must not pass for it.
+    if (trimmed === 'admin-token') throw badInput('input.name', 'is reserved');
     const token = generateToken();
-    const res = await this.pool.query<ApiKeyInfo>(
-      `insert into api_keys (id, name, role, token_hash) values (gen_random_uuid(), $1, $2, $3) returning ${COLUMNS}`,
-      [trimmed, role, hashToken(token)],
-    );
-    return { token, apiKey: res.rows[0]! };
+    try {
+      const res = await this.pool.query<ApiKeyInfo>(
+        `insert into api_keys (id, name, role, token_hash) values (gen_random_uuid(), $1, $2, $3) returning ${COLUMNS}`,
+        [trimmed, role, hashToken(token)],
+      );
+      return { token, apiKey: res.rows[0]! };
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505')
+        throw badInput('input.name', 'is already taken');
+      throw new Error('could not create the API key', { cause: e });
+    }
   }
 
   async list(): Promise<ApiKeyInfo[]> {

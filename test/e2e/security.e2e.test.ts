@@ -474,6 +474,19 @@ describe('revocation', () => {
     await client.dispose();
   });
 
+  it("refuses a second key with the same name, and the ADMIN_TOKEN principal's name", async () => {
+    for (const name of ['key-viewer', 'admin-token']) {
+      const { body } = await gql(
+        stack.service.httpUrl,
+        ADMIN_TOKEN,
+        `mutation($n: String!) { createApiKey(input: { name: $n, role: ADMIN }) { token } }`,
+        { n: name },
+      );
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(body.errors?.[0]?.message).toMatch(/input\.name/);
+    }
+  });
+
   it('lists keys without their tokens', async () => {
     const { body } = await gql(
       stack.service.httpUrl,

@@ -11,7 +11,8 @@ export class ApiKeyEntity {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Property({ type: 'text' })
+  /** Unique: scans record it as requestedBy. */
+  @Property({ type: 'text', unique: true })
   name!: string;
 
   @Property({ type: 'text' })
