@@ -7,6 +7,12 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261122113500 extends Migration {
   override async up(): Promise<void> {
+    // Existing duplicates (and a key posing as the ADMIN_TOKEN principal) get
+    // their id appended, so the constraint can be added on any database.
+    this.addSql(`update "api_keys" k set "name" = k."name" || '-' || k."id"
+      where k."name" = 'admin-token'
+         or exists (select 1 from "api_keys" o where o."name" = k."name" and o."created_at" < k."created_at")
+         or exists (select 1 from "api_keys" o where o."name" = k."name" and o."created_at" = k."created_at" and o."id" < k."id");`);
     this.addSql(`alter table "api_keys" add constraint "api_keys_name_unique" unique ("name");`);
   }
 

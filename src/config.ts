@@ -157,7 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (heartbeatMs * 2 > leaseMs) {
     r.problems.push(`HEARTBEAT_MS (${heartbeatMs}) must be at most half of LEASE_MS (${leaseMs})`);
   }
-  const hostname = os.hostname();
+  // Targets are stored lower-cased without a trailing dot; compare alike.
+  const hostname = os.hostname().toLowerCase().replace(/\.$/, '');
   const config: Config = {
     databaseUrl,
     port: r.int('PORT', 4000, 0, 65535),

@@ -30,22 +30,27 @@ async function main(): Promise<void> {
   const newKey = process.env.NEW_SECRET_KEY?.trim() || generateMasterKey();
   const { url, embedded } = await openDatabase(config, log);
   try {
+    const staged = `${keyFile}.new`;
     const count = await rotateCredentials(
       url,
       new Vault(parseMasterKey(oldKey)),
       new Vault(parseMasterKey(newKey)),
+      async () => {
+        // Before COMMIT: once the rows are sealed with the new key, it must
+        // already be on disk (embedded) or in the operator's hands.
+        if (!config.secretKey) await fs.writeFile(staged, `${newKey}\n`, { mode: 0o600 });
+        else if (!process.env.NEW_SECRET_KEY)
+          process.stdout.write(`New SECRET_KEY (shown once):\n  ${newKey}\n`);
+      },
     );
     if (!config.secretKey) {
-      await fs.writeFile(`${keyFile}.new`, `${newKey}\n`, { mode: 0o600 });
-      await fs.rename(`${keyFile}.new`, keyFile);
+      await fs.rename(staged, keyFile);
       log.info({ credentials: count, file: keyFile }, 'rotated the master key');
     } else {
       log.info(
         { credentials: count },
         'rotated the master key; set SECRET_KEY to the new key everywhere',
       );
-      if (!process.env.NEW_SECRET_KEY)
-        process.stdout.write(`New SECRET_KEY (shown once):\n  ${newKey}\n`);
     }
   } finally {
     await embedded?.stop();

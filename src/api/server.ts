@@ -89,9 +89,19 @@ export function createApiServer(deps: ApiDeps): ApiServer {
 
   // Open sockets per API key, so a revoked key loses its live subscriptions.
   const socketsByKey = new Map<string, Set<WebSocket>>();
-  hub.onApiKeyRevoked((keyId) => {
+  const closeKey = (keyId: string) => {
     for (const socket of socketsByKey.get(keyId) ?? []) socket.close(4403, 'Forbidden');
     socketsByKey.delete(keyId);
+  };
+  hub.onApiKeyRevoked(closeKey);
+  // After a LISTEN outage, revocations sent meanwhile were not heard: ask.
+  hub.onReconnect(() => {
+    const keyIds = [...socketsByKey.keys()];
+    if (keyIds.length === 0) return;
+    authenticator.revokedAmong(keyIds).then(
+      (revoked) => revoked.forEach(closeKey),
+      (e: unknown) => log.warn({ err: e }, 'could not re-check revoked keys'),
+    );
   });
 
   const wsCleanup = useServer<
@@ -110,14 +120,20 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         if (!principal) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.principal = principal;
         const keyId = principal.keyId;
+        const socket = ctx.extra.socket;
+        // Closed while we authenticated: nothing to track.
+        if (socket.readyState !== socket.OPEN) return false;
         if (keyId) {
           const set = socketsByKey.get(keyId) ?? new Set<WebSocket>();
-          set.add(ctx.extra.socket);
+          set.add(socket);
           socketsByKey.set(keyId, set);
-          ctx.extra.socket.once('close', () => {
-            set.delete(ctx.extra.socket);
+          socket.once('close', () => {
+            set.delete(socket);
             if (set.size === 0) socketsByKey.delete(keyId);
           });
+          // A revocation that landed between authenticate() and the line above
+          // would have missed this socket: check once more now it is tracked.
+          if (await authenticator.isRevoked(keyId).catch(() => false)) return false;
         }
         return true;
       },

@@ -43,6 +43,20 @@ export class Authenticator {
     return { keyId: key.id, name: key.name, role: key.role };
   }
 
+  async isRevoked(keyId: string): Promise<boolean> {
+    return (await this.revokedAmong([keyId])).length > 0;
+  }
+
+  /** The ids among `keyIds` whose key is revoked (or gone). */
+  async revokedAmong(keyIds: string[]): Promise<string[]> {
+    const res = await this.pool.query<{ id: string }>(
+      `select k.id::text as id from unnest($1::uuid[]) as k(id)
+       left join api_keys a on a.id = k.id where a.id is null or a.revoked_at is not null`,
+      [keyIds],
+    );
+    return res.rows.map((r) => r.id);
+  }
+
   private touch(keyId: string): void {
     const now = Date.now();
     if (now - (this.lastUsedWritten.get(keyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;

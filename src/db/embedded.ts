@@ -124,8 +124,14 @@ async function stopStaleServer(
   } catch {
     return;
   }
-  const postmasterPid = Number(pidFile.split('\n')[0]);
+  const [pidLine, dirLine] = pidFile.split('\n');
+  const postmasterPid = Number(pidLine);
   if (!Number.isInteger(postmasterPid) || postmasterPid <= 0 || !isAlive(postmasterPid)) return;
+  // After a reboot the PID may belong to something else: touch only a
+  // postgres process serving this very data directory. Anything else is a
+  // stale file, which PostgreSQL itself replaces.
+  const cmdline = await fs.readFile(`/proc/${postmasterPid}/cmdline`, 'utf8').catch(() => '');
+  if (path.resolve(dirLine ?? '') !== path.resolve(pgDir) || !cmdline.includes('postgres')) return;
   const owner = state?.ownerPid;
   if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
     throw new Error(

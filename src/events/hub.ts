@@ -132,11 +132,20 @@ export class EventHub {
       }
     });
     this.listener.on('connected', (reconnect: boolean) => {
-      if (reconnect) this.catchUpAll();
+      if (!reconnect) return;
+      this.catchUpAll();
+      // A revocation NOTIFY sent while LISTEN was down is lost: look again.
+      for (const fn of this.reconnectListeners) fn();
     });
   }
 
   private readonly revokedListeners: Array<(keyId: string) => void> = [];
+  private readonly reconnectListeners: Array<() => void> = [];
+
+  /** Called after the LISTEN connection came back (listen mode). */
+  onReconnect(fn: () => void): void {
+    this.reconnectListeners.push(fn);
+  }
 
   async start(): Promise<void> {
     if (this.listener) return this.listener.start();

@@ -7,7 +7,13 @@ import { credentialAad, type Vault } from './vault';
  * move to the new key or none do. A row that does not open with `current`
  * aborts the rotation (wrong key given).
  */
-export async function rotateCredentials(url: string, current: Vault, next: Vault): Promise<number> {
+export async function rotateCredentials(
+  url: string,
+  current: Vault,
+  next: Vault,
+  /** Runs after every row is re-sealed and before COMMIT: keep the new key safe here. */
+  beforeCommit: () => Promise<void> = async () => undefined,
+): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -23,6 +29,8 @@ export async function rotateCredentials(url: string, current: Vault, next: Vault
       ]);
       plain.fill(0);
     }
+    // The new key must exist somewhere before the rows depend on it.
+    await beforeCommit();
     await client.query('commit');
     return rows.rowCount ?? 0;
   } catch (e) {

@@ -147,10 +147,16 @@ export class ScanService {
    */
   async cancel(id: string): Promise<Scan> {
     if (!isUuid(id)) throw notFound('scan', id);
-    const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
-    if (pending.rows[0]) return scanFromRow(pending.rows[0]);
-    await this.pool.query(sql.REQUEST_CANCEL, [id]);
-    const row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
+    // A scan can move between PENDING and RUNNING (claimed, re-queued) while
+    // we look: retry until one of the two cancels lands or the scan is done.
+    let row: ScanRow | undefined;
+    for (let i = 0; i < 5; i++) {
+      const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
+      if (pending.rows[0]) return scanFromRow(pending.rows[0]);
+      const requested = await this.pool.query(sql.REQUEST_CANCEL, [id]);
+      row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
+      if (!row || (requested.rowCount ?? 0) > 0 || row.status !== 'PENDING') break;
+    }
     if (!row) throw notFound('scan', id);
     if (isTerminal(row.status)) {
       throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, {

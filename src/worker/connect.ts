@@ -104,7 +104,18 @@ async function pinOnFirstContact(
   if (host.host_key_fingerprint === null && transport.hostKeyFingerprint) {
     const fingerprint = transport.hostKeyFingerprint;
     try {
-      await retry(() => pool.query(sql.PIN_HOST_KEY, [host.id, fingerprint]));
+      const pinned = await retry(() => pool.query(sql.PIN_HOST_KEY, [host.id, fingerprint]));
+      if (pinned.rowCount === 0) {
+        // Another scan (or trustHostKey) pinned a key first: ours must match it.
+        const now = await retry(() => pool.query<HostRow>(sql.HOST_BY_ID, [host.id]));
+        const other = now.rows[0]?.host_key_fingerprint ?? null;
+        if (other !== null && other !== fingerprint) {
+          throw new ScanError(
+            ScanErrorCode.HOST_KEY_MISMATCH,
+            `host key ${fingerprint} differs from the key pinned meanwhile (${other})`,
+          );
+        }
+      }
     } catch (e) {
       // Nobody else will close it.
       await transport.close().catch(() => undefined);
