@@ -6,18 +6,16 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 
-import { Server, utils } from 'ssh2';
+import { Server } from 'ssh2';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import { connectSsh } from '../../src/transport';
+import { generateSshKeyPair } from '../support/keys';
 
 type WeakSet = ConstructorParameters<typeof Server>[0]['algorithms'];
 
 async function serverOffering(algorithms: WeakSet, keyType: 'rsa' | 'ed25519' = 'rsa') {
-  const hostKey =
-    keyType === 'rsa'
-      ? utils.generateKeyPairSync('rsa', { bits: 2048 })
-      : utils.generateKeyPairSync('ed25519');
+  const hostKey = generateSshKeyPair(keyType);
   let authAttempts = 0;
   const server = new Server({ hostKeys: [hostKey.private], algorithms }, (client) => {
     client.on('authentication', (ctx) => {
@@ -35,7 +33,7 @@ async function serverOffering(algorithms: WeakSet, keyType: 'rsa' | 'ed25519' = 
   };
 }
 
-const clientKey = utils.generateKeyPairSync('ed25519').private;
+const clientKey = generateSshKeyPair('ed25519').private;
 
 const WEAK: Array<[string, WeakSet]> = [
   [

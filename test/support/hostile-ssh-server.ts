@@ -15,6 +15,7 @@ import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
 import { Server, utils } from 'ssh2';
 
 import { sha256Fingerprint } from '../../src/transport';
+import { generateSshKeyPair } from './keys';
 
 export type HostileBehaviour =
   /** Accepts TCP and never sends the SSH identification string. */
@@ -108,8 +109,8 @@ function parse(key: string): ParsedKey {
 }
 
 export async function startHostileServer(options: HostileServerOptions): Promise<HostileServer> {
-  const hostKey = utils.generateKeyPairSync('ed25519');
-  const clientKey = utils.generateKeyPairSync('ed25519');
+  const hostKey = generateSshKeyPair('ed25519');
+  const clientKey = generateSshKeyPair('ed25519');
   const authorized = options.authorizedKey === undefined ? null : parse(options.authorizedKey);
 
   const stats: HostileServerStats = {
