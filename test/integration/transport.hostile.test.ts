@@ -296,11 +296,18 @@ const CHILD_SCRIPT = `
 import { connectSsh } from ${JSON.stringify(path.resolve(__dirname, '../../src/transport'))};
 import { startHostileServer } from ${JSON.stringify(path.resolve(__dirname, '../support/hostile-ssh-server'))};
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 const MiB = 1024 * 1024;
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
 async function main() {
   const scenario = process.argv[2];
+  gc();
   const baseline = process.memoryUsage();
   const peaks = { rss: 0, heapUsed: 0, arrayBuffers: 0 };
+  const retained = [];
   const sample = () => {
     const m = process.memoryUsage();
     peaks.rss = Math.max(peaks.rss, m.rss);
@@ -333,6 +340,12 @@ async function main() {
     for (let run = 0; run < 4; run++) {
       outcomes.push(await outcome(t.exec('yes', { timeoutMs: 30000, maxBytes: 64 * MiB })));
       sample();
+      // V8 frees ArrayBuffer backing stores on a background sweeper after a
+      // full GC: collect, let the sweeper and ssh2's channel close run, collect again.
+      gc();
+      await new Promise((r) => setTimeout(r, 200));
+      gc();
+      retained.push(process.memoryUsage().arrayBuffers);
     }
   } else {
     const drip = await startHostileServer({ behaviour: 'drip', dripIntervalMs: 100 });
@@ -345,7 +358,7 @@ async function main() {
   sample();
   await Promise.all(transports.map((t) => t.close()));
   await Promise.all(servers.map((s) => s.close()));
-  process.stdout.write(JSON.stringify({ baseline, peaks, outcomes }) + '\\n');
+  process.stdout.write(JSON.stringify({ baseline, peaks, retained, outcomes }) + '\\n');
 }
 main().catch((e) => { console.error(e); process.exit(1); });
 `;
@@ -353,6 +366,8 @@ main().catch((e) => { console.error(e); process.exit(1); });
 interface ChildReport {
   baseline: NodeJS.MemoryUsage;
   peaks: { rss: number; heapUsed: number; arrayBuffers: number };
+  /** arrayBuffers after a forced GC at the end of each endless run. */
+  retained: number[];
   outcomes: { code: string; ms: number }[];
 }
 
@@ -391,13 +406,19 @@ describe('hostile SSH hosts: memory (own process)', () => {
     const r = await runChild('endless');
     report(
       `endless (64 MiB cap) × 4 → ${r.outcomes.map((o) => o.code).join(',')} after ` +
-        `${r.outcomes.map((o) => o.ms.toFixed(0)).join(', ')} ms; ${describeChild(r)}`,
+        `${r.outcomes.map((o) => o.ms.toFixed(0)).join(', ')} ms; ${describeChild(r)}; ` +
+        `after GC ${r.retained.map(mb).join(', ')}`,
     );
     expect(r.outcomes).toHaveLength(4);
     for (const o of r.outcomes) expect(o.code).toBe(ScanErrorCode.OUTPUT_LIMIT);
     expect(r.peaks.rss).toBeLessThan(RSS_CEILING);
-    // What is held stays near the cap (ssh2 chunk views pinned ~1.9x before output-buffer compacted them).
-    expect(r.peaks.arrayBuffers).toBeLessThan(1.5 * 64 * MiB);
+    // The sampled peak counts garbage the collector has not reached yet (ssh2's
+    // decryption buffers, the copies' originals), so it only gets a loose bound;
+    // seen: 96-97 MB. What the cap promises is checked after a forced GC: once
+    // a run is rejected, nothing of its output stays pinned.
+    expect(r.peaks.arrayBuffers).toBeLessThan(2 * 64 * MiB);
+    expect(r.retained).toHaveLength(4);
+    for (const bytes of r.retained) expect(bytes - r.baseline.arrayBuffers).toBeLessThan(4 * MiB);
   });
 
   it('ends COMMAND_TIMEOUT for 20 concurrent drip and silent hosts, with RSS under 256 MB', async () => {
