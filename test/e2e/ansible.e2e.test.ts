@@ -77,18 +77,22 @@ function gatherWithAnsible(): { facts: AnsibleFacts; ms: number } {
       timeout: 120_000,
       env: {
         ...process.env,
-        ANSIBLE_STDOUT_CALLBACK: 'json',
-        ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
+        // ansible-core (Debian's package) has no `json` callback: that one
+        // lives in the ansible.posix collection. `minimal` prints
+        // "<host> | SUCCESS => <the module's JSON result>".
+        ANSIBLE_STDOUT_CALLBACK: 'minimal',
+        ANSIBLE_NOCOLOR: '1',
         ANSIBLE_HOST_KEY_CHECKING: 'False',
         ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
       },
     },
   );
   const ms = Date.now() - started;
-  const parsed = JSON.parse(out) as {
-    plays: Array<{ tasks: Array<{ hosts: Record<string, { ansible_facts: AnsibleFacts }> }> }>;
-  };
-  return { facts: parsed.plays[0]!.tasks[0]!.hosts['127.0.0.1']!.ansible_facts, ms };
+  const marker = '127.0.0.1 | SUCCESS => ';
+  const at = out.indexOf(marker);
+  if (at < 0) throw new Error(`unexpected ansible output: ${out.slice(0, 500)}`);
+  const parsed = JSON.parse(out.slice(at + marker.length)) as { ansible_facts: AnsibleFacts };
+  return { facts: parsed.ansible_facts, ms };
 }
 
 it('agrees with ansible setup facts gathered from the same host', async () => {
