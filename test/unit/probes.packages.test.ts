@@ -59,26 +59,64 @@ describe('packages probe without a package manager', () => {
 });
 
 /*
- * No RHEL-like, Alpine or Arch system could be captured here (see
- * test/fixtures/README.md). These inputs are constructed by hand from the
- * formats the command asks for: rpm's --qf string, apk's installed-database
- * records (P:, V:, A:), and `pacman -Q` ("name version").
+ * rpm and pacman as packaged by Debian 12, over scratch databases holding
+ * tiny packages built with rpmbuild and makepkg (see test/fixtures/README.md).
+ * The expected values were read separately with `rpm -qa --qf
+ * '%{NEVRA} epoch=%{EPOCH} arch=%{ARCH}\n'` and `pacman -Qi` on the same
+ * databases, and the counts with `rpm -qa | wc -l` and `pacman -Q | wc -l`.
  */
-describe('packages probe on other managers (constructed inputs)', () => {
-  it('parses rpm lines, keeping the epoch and dropping "(none)" arches', () => {
-    const stdout =
-      '@@manager rpm\nbash\t5.1.8-9.el9\tx86_64\nperl-IO\t4:1.43-481.el9\tx86_64\ngpg-pubkey\t8483c65d-5ccc5b19\t(none)\n';
-    expect(packagesProbe.parse(ok(stdout)).packages).toEqual({
+describe('packages probe on rpm', () => {
+  it('lists every package of the database, with epochs, and arch null for gpg-pubkey', () => {
+    expect(packages('rpm-4.18-debian-12')).toEqual({
       manager: 'rpm',
-      count: 3,
+      count: 6,
       items: [
-        { name: 'bash', version: '5.1.8-9.el9', arch: 'x86_64' },
-        { name: 'gpg-pubkey', version: '8483c65d-5ccc5b19', arch: null },
-        { name: 'perl-IO', version: '4:1.43-481.el9', arch: 'x86_64' },
+        { name: 'gpg-pubkey', version: 'f0ea4645-6b02daf8', arch: null },
+        { name: 'hs-epoch', version: '2:1.4.0-1.el9', arch: 'x86_64' },
+        { name: 'hs-epoch0', version: '0:7.2-3.el9_4', arch: 'x86_64' },
+        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'i686' },
+        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'x86_64' },
+        { name: 'hs-noarch', version: '0.3-2.fc40', arch: 'noarch' },
       ],
     });
   });
 
+  it('keeps an explicit epoch 0 and leaves out an absent one, as rpm printed them', () => {
+    const stdout = fixture('rpm-4.18-debian-12', 'packages').stdout;
+    expect(stdout).toContain('hs-epoch0\t0:7.2-3.el9_4\tx86_64\n');
+    expect(stdout).toContain('hs-noarch\t0.3-2.fc40\tnoarch\n');
+    expect(stdout).toContain('gpg-pubkey\tf0ea4645-6b02daf8\t(none)\n');
+  });
+
+  it('accepts an empty database', () => {
+    expect(packages('rpm-4.18-debian-12-empty-db')).toEqual({
+      manager: 'rpm',
+      count: 0,
+      items: [],
+    });
+  });
+});
+
+describe('packages probe on pacman', () => {
+  it('lists every package of the database, with epochs; pacman -Q gives no arch', () => {
+    expect(packages('pacman-6.0-debian-12')).toEqual({
+      manager: 'pacman',
+      count: 3,
+      items: [
+        { name: 'hs-pac-any', version: '0.3-2', arch: null },
+        { name: 'hs-pac-beta', version: '1.2.3beta1.r4.gabc1234-1.1', arch: null },
+        { name: 'hs-pac-epoch', version: '1:2.0.1-3', arch: null },
+      ],
+    });
+  });
+});
+
+/*
+ * No apk could be run here: Debian 12 does not package apk-tools (see
+ * test/fixtures/README.md). This input is constructed by hand from the apk
+ * installed-database records the command keeps (P:, V:, A:).
+ */
+describe('packages probe on apk (constructed input)', () => {
   it('parses apk database records', () => {
     const stdout =
       '@@manager apk\nP:musl\nV:1.2.5-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r29\nA:x86_64\n\n';
@@ -86,19 +124,6 @@ describe('packages probe on other managers (constructed inputs)', () => {
       { name: 'busybox', version: '1.36.1-r29', arch: 'x86_64' },
       { name: 'musl', version: '1.2.5-r0', arch: 'x86_64' },
     ]);
-  });
-
-  it('parses pacman -Q', () => {
-    const stdout = '@@manager pacman\nacl 2.3.2-1\nzstd 1.5.6-1\n';
-    expect(packagesProbe.parse(ok(stdout)).packages).toMatchObject({ manager: 'pacman', count: 2 });
-  });
-
-  it('accepts an empty rpm database', () => {
-    expect(packagesProbe.parse(ok('@@manager rpm\n')).packages).toEqual({
-      manager: 'rpm',
-      count: 0,
-      items: [],
-    });
   });
 });
 
