@@ -121,6 +121,8 @@ export async function startApp(options: AppOptions): Promise<App> {
         log,
         mode: config.events.mode,
         pollIntervalMs: config.events.pollIntervalMs,
+        subscriberStallMs: config.events.subscriberStallMs,
+        maxPendingPerSubscriber: config.events.subscriberMaxPending,
       });
       await hub.start();
       const startedHub = hub;

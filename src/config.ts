@@ -48,6 +48,13 @@ export interface EventsConfig {
   mode: 'listen' | 'poll';
   /** Poll mode: how often the API reads new events and revoked keys. Default 500 ms. */
   pollIntervalMs: number;
+  /**
+   * A subscriber whose client has taken no event for this long while events
+   * wait (it stopped reading) has its WebSocket closed. Default 10000 ms.
+   */
+  subscriberStallMs: number;
+  /** Events one subscription may have waiting before its WebSocket is closed. Default 10000. */
+  subscriberMaxPending: number;
 }
 
 export interface WorkerConfig {
@@ -181,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
     events: {
       mode: r.oneOf('EVENTS_MODE', ['listen', 'poll'] as const, 'listen'),
       pollIntervalMs: r.int('EVENTS_POLL_INTERVAL_MS', 500, 10, 600_000),
+      subscriberStallMs: r.int('SUBSCRIBER_STALL_MS', 10_000, 100, 600_000),
+      subscriberMaxPending: r.int('SUBSCRIBER_MAX_PENDING', 10_000, 10, 1_000_000),
     },
     worker: {
       workerId: r.str('WORKER_ID') ?? `${hostname}:${process.pid}`,

@@ -174,9 +174,9 @@ export function createApiServer(deps: ApiDeps): ApiServer {
           contextValue: {
             ...makeContext(ctx.extra.principal!),
             dropConnection: () => {
-              log.warn(
+              log.info(
                 { keyId: ctx.extra.principal?.keyId },
-                'dropping a WebSocket that stopped reading',
+                'closing the WebSocket of a subscriber that stopped reading',
               );
               ctx.extra.socket.terminate();
             },

@@ -7,6 +7,7 @@ import { PgListener } from '../queue/listener';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { backoffMs } from '../util/net';
+import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
 
 /** One progress event with the scan row as it was read right after it. */
@@ -20,6 +21,9 @@ export interface ProgressEvent {
   at: Date;
   scan: ScanRow;
 }
+
+/** Told when a subscription is cut off for not taking its events. */
+export type OnSlow = (error: SlowSubscriberError) => void;
 
 export interface ScanFilter {
   statuses?: string[];
@@ -66,8 +70,13 @@ export interface HubOptions {
   pool: pg.Pool;
   connectionString: string;
   log: Logger;
-  /** Events a subscriber may have waiting before it is cut off. Default 1000. */
+  /** Events a subscriber may have waiting before it is cut off at once. Default 10000. */
   maxPendingPerSubscriber?: number;
+  /**
+   * A subscriber with events waiting that has taken none for this long (its
+   * client stopped reading) is cut off. Default 10000 ms.
+   */
+  subscriberStallMs?: number;
   /**
    * `listen` (default): one LISTEN connection, woken by NOTIFY. `poll`: no
    * LISTEN; a timer reads new log rows and revoked keys every `pollIntervalMs`.
@@ -188,8 +197,9 @@ export class EventHub {
   async subscribeScan(
     scanId: string,
     afterSeq: number | null,
+    onSlow?: OnSlow,
   ): Promise<SubscriptionQueue<ProgressEvent> | null> {
-    const sub = this.register(scanId, null, true);
+    const sub = this.register(scanId, null, true, onSlow);
     // Until the starting point is known, drop whatever a concurrent catch-up
     // delivers: the reads below start from the right seq and miss nothing.
     sub.lastSeq.set(scanId, Number.MAX_SAFE_INTEGER);
@@ -225,24 +235,33 @@ export class EventHub {
   }
 
   /** Follows every scan's events from now on (dashboards). */
-  subscribeAll(filter: ScanFilter | null): SubscriptionQueue<ProgressEvent> {
-    return this.register(null, filter, false).queue;
+  subscribeAll(filter: ScanFilter | null, onSlow?: OnSlow): SubscriptionQueue<ProgressEvent> {
+    return this.register(null, filter, false, onSlow).queue;
   }
 
   private register(
     scanId: string | null,
     filter: ScanFilter | null,
     completeOnTerminal: boolean,
+    onSlow: OnSlow | undefined,
   ): Subscriber {
     const sub: Subscriber = {
       scanId,
       filter,
       lastSeq: new Map(),
       completeOnTerminal,
-      queue: new SubscriptionQueue<ProgressEvent>(
-        this.options.maxPendingPerSubscriber ?? 1000,
-        () => this.unregister(sub),
-      ),
+      queue: new SubscriptionQueue<ProgressEvent>({
+        maxPending: this.options.maxPendingPerSubscriber ?? 10_000,
+        stallMs: this.options.subscriberStallMs ?? 10_000,
+        onClose: () => this.unregister(sub),
+        onSlow: (e) => {
+          this.log.warn(
+            { scanId, pending: e.pending, stalledMs: Math.round(e.stalledMs) },
+            'cutting off a subscriber that stopped reading',
+          );
+          onSlow?.(e);
+        },
+      }),
     };
     if (scanId === null) this.global.add(sub);
     else {

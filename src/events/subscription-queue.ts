@@ -1,15 +1,45 @@
-/** The subscriber let too many events pile up and was cut off. */
+/** The subscriber stopped taking events and was cut off. */
 export class SlowSubscriberError extends Error {
-  constructor(readonly pending: number) {
-    super(`subscriber too slow: ${pending} events waiting`);
+  constructor(
+    readonly pending: number,
+    readonly stalledMs: number,
+  ) {
+    super(
+      `subscriber too slow: ${pending} events waiting, none taken for ${Math.round(stalledMs)} ms`,
+    );
     this.name = 'SlowSubscriberError';
   }
 }
 
+export interface SubscriptionQueueOptions {
+  /**
+   * Hard bound on waiting events: past it the subscriber is cut off at once,
+   * whatever its pace. Events are shared between subscribers, so a slot costs
+   * a reference, not a copy.
+   */
+  maxPending: number;
+  /**
+   * A subscriber with events waiting that has taken none for this long is cut
+   * off. graphql-ws awaits each send, and a send completes only when the
+   * socket drains, so a client that stopped reading stops taking. A healthy
+   * client handed a burst keeps taking and is never cut off below maxPending.
+   */
+  stallMs: number;
+  /** Called once when the queue closes, for any reason. */
+  onClose: () => void;
+  /**
+   * Called once when the subscriber is cut off. The consumer cannot be told
+   * through the queue: it is stuck in a send that will not complete.
+   */
+  onSlow?: (error: SlowSubscriberError) => void;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
 /**
- * A bounded, single-consumer async queue. A subscriber that cannot keep up
- * is closed with an error once `maxPending` items wait, so one slow client
- * never holds memory for everyone.
+ * A bounded, single-consumer async queue between the event hub and one
+ * subscription. One slow client never holds memory for everyone, and a
+ * client that stops reading is cut off (see `stallMs`).
  */
 export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
@@ -17,11 +47,14 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
   private failWaiter: ((e: Error) => void) | null = null;
   private ended = false;
   private error: Error | null = null;
+  /** When the consumer last took an item, or the first of the waiting ones arrived. */
+  private progressAt: number;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly maxPending: number,
-    private readonly onClose: () => void,
-  ) {}
+  constructor(private readonly options: SubscriptionQueueOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.progressAt = this.now();
+  }
 
   push(item: T): void {
     if (this.ended) return;
@@ -29,14 +62,29 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
       const w = this.waiter;
       this.waiter = null;
       this.failWaiter = null;
+      this.progressAt = this.now();
       w({ value: item, done: false });
       return;
     }
-    if (this.items.length >= this.maxPending) {
-      this.fail(new SlowSubscriberError(this.items.length));
-      return;
+    const now = this.now();
+    if (this.items.length === 0) {
+      // The consumer is busy with the previous item; the clock starts now.
+      this.progressAt = now;
+    } else {
+      const stalledMs = now - this.progressAt;
+      if (this.items.length >= this.options.maxPending || stalledMs >= this.options.stallMs) {
+        const error = new SlowSubscriberError(this.items.length, stalledMs);
+        this.fail(error);
+        this.options.onSlow?.(error);
+        return;
+      }
     }
     this.items.push(item);
+  }
+
+  /** Events waiting to be taken. */
+  get pending(): number {
+    return this.items.length;
   }
 
   /** Ends the stream after the items already queued. */
@@ -48,7 +96,7 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
       this.waiter = null;
       w({ value: undefined, done: true });
     }
-    this.onClose();
+    this.options.onClose();
   }
 
   fail(error: Error): void {
@@ -62,7 +110,7 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
       this.failWaiter = null;
       f(error);
     }
-    this.onClose();
+    this.options.onClose();
   }
 
   get closed(): boolean {
@@ -71,7 +119,10 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
-    if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    if (item !== undefined) {
+      this.progressAt = this.now();
+      return Promise.resolve({ value: item, done: false });
+    }
     if (this.error) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {

@@ -1,7 +1,6 @@
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
 import type { ProgressEvent } from '../../events/hub';
-import { SlowSubscriberError } from '../../events/subscription-queue';
 import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid } from '../../services/validate';
 import { notFound } from '../common/errors';
@@ -22,17 +21,19 @@ async function* toPayloads(
   source: AsyncIterable<ProgressEvent>,
   ctx: AppContext,
 ): AsyncGenerator<ScanProgressEvent> {
-  try {
-    for await (const e of source) {
-      ctx.loaders.clearAll();
-      yield { ...e, scan: scanFromRow(e.scan) };
-    }
-  } catch (e) {
-    // Its socket is not draining, so an error message would queue behind the
-    // rest: drop the connection instead; other subscribers are untouched.
-    if (e instanceof SlowSubscriberError) ctx.dropConnection?.();
-    throw e;
+  for await (const e of source) {
+    ctx.loaders.clearAll();
+    yield { ...e, scan: scanFromRow(e.scan) };
   }
+}
+
+/**
+ * A subscriber cut off for not reading: its socket is not draining, so an
+ * error message would queue behind the rest and graphql-ws is stuck awaiting
+ * a send. The connection is dropped instead; other subscribers are untouched.
+ */
+function onSlow(ctx: AppContext): () => void {
+  return () => ctx.dropConnection?.();
 }
 
 @Resolver(() => ScanProgressEvent)
@@ -45,7 +46,11 @@ export class ScanSubscriptionResolver {
       context,
     }: SubscribeData<{ id: string; afterSeq?: number | null }>) => {
       if (!isUuid(args.id)) throw notFound('scan', args.id);
-      const queue = await context.hub.subscribeScan(args.id, args.afterSeq ?? null);
+      const queue = await context.hub.subscribeScan(
+        args.id,
+        args.afterSeq ?? null,
+        onSlow(context),
+      );
       if (!queue) throw notFound('scan', args.id);
       return toPayloads(queue, context);
     },
@@ -61,10 +66,13 @@ export class ScanSubscriptionResolver {
   @Subscription(() => ScanProgressEvent, {
     description: 'Progress events of every scan from now on (dashboards), optionally filtered.',
     subscribe: ({ args, context }: SubscribeData<{ filter?: ScanUpdatesFilter | null }>) => {
-      const queue = context.hub.subscribeAll({
-        statuses: args.filter?.status ?? undefined,
-        types: args.filter?.type ?? undefined,
-      });
+      const queue = context.hub.subscribeAll(
+        {
+          statuses: args.filter?.status ?? undefined,
+          types: args.filter?.type ?? undefined,
+        },
+        onSlow(context),
+      );
       return toPayloads(queue, context);
     },
   })
