@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
+import { DEFAULT_POOL, POOL_PATTERN } from './domain/states';
 import { parseMasterKey } from './secrets/vault';
 
 /**
@@ -64,6 +65,8 @@ export interface WorkerConfig {
   hostname: string;
   /** Scans run at once by one process. Default 4. */
   concurrency: number;
+  /** The pools whose scans this worker claims. Default `default`. */
+  pools: string[];
   /** A claimed scan's lease; an unrenewed lease past this is reaped. Default 10000 ms. */
   leaseMs: number;
   /** Lease renewal (and cancellation check) interval. Default 3000 ms. */
@@ -128,6 +131,21 @@ class Reader {
     if (/^(0|false|no|off)$/i.test(raw)) return false;
     this.problems.push(`${name} must be true or false, got "${raw}"`);
     return fallback;
+  }
+
+  /** A comma-separated list whose every item matches `pattern`. */
+  list(name: string, fallback: string[], pattern: RegExp, what: string): string[] {
+    const raw = this.str(name);
+    if (raw === null) return fallback;
+    const items = [...new Set(raw.split(',').map((s) => s.trim()))].filter(Boolean);
+    const bad = items.filter((i) => !pattern.test(i));
+    if (items.length === 0 || bad.length > 0) {
+      this.problems.push(
+        `${name} must be a comma-separated list of ${what}, got "${bad[0] ?? raw}"`,
+      );
+      return fallback;
+    }
+    return items;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -195,6 +213,12 @@ export function loadConfig(env: Env = process.env): Config {
       workerId: r.str('WORKER_ID') ?? `${hostname}:${process.pid}`,
       hostname,
       concurrency: r.int('WORKER_CONCURRENCY', 4, 1, 256),
+      pools: r.list(
+        'WORKER_POOLS',
+        [DEFAULT_POOL],
+        POOL_PATTERN,
+        'pool names (a-z, 0-9, ".", "_", "-"; up to 63)',
+      ),
       leaseMs,
       heartbeatMs,
       pollIntervalMs: r.int('POLL_INTERVAL_MS', 5_000, 100, 600_000),

@@ -50,3 +50,9 @@ export const StepStatus = Object.freeze({
   SKIPPED: 'SKIPPED',
 } as const);
 export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
+
+/** The pool a scan joins when its request names none, and the one a worker serves by default. */
+export const DEFAULT_POOL = 'default';
+
+/** Pool names: lower-case letters, digits, `.`, `_` and `-`, 1 to 63 characters. */
+export const POOL_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;

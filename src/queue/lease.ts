@@ -4,7 +4,7 @@ import type pg from 'pg';
 
 import { type ScanErrorCode, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
-import type { ScanStatus } from '../domain/states';
+import { DEFAULT_POOL, type ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { backoffMs, sleep } from '../util/net';
 import type { ScanRow } from './rows';
@@ -333,16 +333,17 @@ export class Lease {
   }
 }
 
-/** Claims one runnable scan for this worker, or null when there is none. */
+/** Claims one runnable scan of `pools` for this worker, or null when there is none. */
 export async function claimScan(
   pool: pg.Pool,
   workerId: string,
   hostname: string,
   leaseMs: number,
   log?: Logger,
+  pools: readonly string[] = [DEFAULT_POOL],
 ): Promise<Lease | null> {
   const sentAt = performance.now();
-  const res = await pool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname]);
+  const res = await pool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname, pools]);
   const row = res.rows[0];
   return row ? new Lease(pool, row, workerId, leaseMs, sentAt, log) : null;
 }

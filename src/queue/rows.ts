@@ -25,6 +25,7 @@ export interface ScanRow {
   started_at: Date | null;
   completed_at: Date | null;
   requested_by: string;
+  pool: string;
 }
 
 export interface ScanEventRow {

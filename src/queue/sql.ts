@@ -12,7 +12,7 @@
 const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
   timeout_seconds, attempt, max_attempts, worker_id, lease_expires_at, progress, current_step,
   last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
-  requested_by`;
+  requested_by, pool`;
 
 /** Appends the event for the scan row(s) in CTE `s` and returns those rows. */
 function withEvent(update: string, messageParam: string): string {
@@ -25,12 +25,13 @@ function withEvent(update: string, messageParam: string): string {
 /**
  * Creates the PENDING scan with its first event (seq 1). $1 id, $2 host_id,
  * $3 type, $4 transport, $5 username, $6 credential_id, $7 priority,
- * $8 timeout_seconds, $9 idempotency_key, $10 requested_by, $11 max_attempts.
+ * $8 timeout_seconds, $9 idempotency_key, $10 requested_by, $11 max_attempts,
+ * $12 pool.
  */
 export const INSERT_SCAN = `with s as (
     insert into scans (id, host_id, type, status, transport, username, credential_id, priority,
-      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq)
-    values ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, 1)
+      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq, pool)
+    values ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)
     returning ${SCAN_COLUMNS}),
   e as (insert into scan_events (scan_id, seq, status, step, progress, message)
         select id, 1, status, null, 0, 'queued' from s)
@@ -48,9 +49,9 @@ export const FIND_BY_IDEMPOTENCY_KEY = `select ${SCAN_COLUMNS} from scans
   where requested_by = $1 and idempotency_key = $2`;
 
 /**
- * Claims the best runnable scan: highest priority, then oldest. LOCAL scans go
- * only to a worker on the target machine. $1 worker_id, $2 lease ms,
- * $3 worker hostname.
+ * Claims the best runnable scan of the worker's pools: highest priority, then
+ * oldest. LOCAL scans go only to a worker on the target machine. $1 worker_id,
+ * $2 lease ms, $3 worker hostname, $4 the worker's pools (text[]).
  */
 export const CLAIM_SCAN = withEvent(
   `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
@@ -60,6 +61,7 @@ export const CLAIM_SCAN = withEvent(
    where id = (
      select c.id from scans c join hosts h on h.id = c.host_id
      where c.status = 'PENDING' and c.run_after <= now()
+       and c.pool = any($4::text[])
        and (c.transport = 'SSH' or h.hostname = $3)
      order by c.priority desc, c.created_at
      limit 1

@@ -25,6 +25,7 @@ import {
   validateHostname,
   validateIdempotencyKey,
   validateIntRange,
+  validatePool,
   validatePort,
   validateUsername,
 } from './validate';
@@ -62,6 +63,7 @@ export class ScanService {
       this.defaults.defaultScanTimeoutSeconds;
     const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+    const pool = validatePool(input.pool);
     const credentialId = input.target.credentialId ?? null;
     if (credentialId !== null) {
       const found = isUuid(credentialId)
@@ -72,7 +74,8 @@ export class ScanService {
 
     if (idempotencyKey) {
       const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
-      if (existing) return this.sameRequestOrError(existing, { hostname, port, type: input.type });
+      if (existing)
+        return this.sameRequestOrError(existing, { hostname, port, type: input.type, pool });
     }
 
     const host = (await this.pool.query<HostRow>(sql.UPSERT_HOST, [hostname, port])).rows[0]!;
@@ -89,6 +92,7 @@ export class ScanService {
         idempotencyKey,
         principal.name,
         this.defaults.maxAttempts,
+        pool,
       ]);
       return scanFromRow(res.rows[0]!);
     } catch (e) {
@@ -98,7 +102,7 @@ export class ScanService {
         // first): the winner's scan is the answer.
         const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
         if (existing)
-          return this.sameRequestOrError(existing, { hostname, port, type: input.type });
+          return this.sameRequestOrError(existing, { hostname, port, type: input.type, pool });
       }
       if (err.code === '23505' && err.constraint === 'scans_one_active_per_host_type') {
         const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [
@@ -129,12 +133,13 @@ export class ScanService {
 
   private sameRequestOrError(
     existing: ScanRow & { hostname: string; port: number },
-    wanted: { hostname: string; port: number; type: string },
+    wanted: { hostname: string; port: number; type: string; pool: string },
   ): Scan {
     if (
       existing.hostname !== wanted.hostname ||
       existing.port !== wanted.port ||
-      existing.type !== wanted.type
+      existing.type !== wanted.type ||
+      existing.pool !== wanted.pool
     ) {
       throw badInput('idempotencyKey', 'was already used for a different scan request');
     }
@@ -149,13 +154,14 @@ export class ScanService {
     if (!isUuid(id)) throw notFound('scan', id);
     // A scan can move between PENDING and RUNNING (claimed, re-queued) while
     // we look: retry until one of the two cancels lands or the scan is done.
+    // A RUNNING row read back after a missed request was claimed again since.
     let row: ScanRow | undefined;
     for (let i = 0; i < 5; i++) {
       const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
       if (pending.rows[0]) return scanFromRow(pending.rows[0]);
       const requested = await this.pool.query(sql.REQUEST_CANCEL, [id]);
       row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
-      if (!row || (requested.rowCount ?? 0) > 0 || row.status !== 'PENDING') break;
+      if (!row || (requested.rowCount ?? 0) > 0 || isTerminal(row.status)) break;
     }
     if (!row) throw notFound('scan', id);
     if (isTerminal(row.status)) {

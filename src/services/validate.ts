@@ -1,5 +1,6 @@
 import net from 'node:net';
 
+import { DEFAULT_POOL, POOL_PATTERN } from '../domain/states';
 import { badInput } from '../graphql/common/errors';
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
@@ -52,6 +53,16 @@ export function validateIdempotencyKey(value: string | null | undefined): string
   if (value === null || value === undefined) return null;
   if (value.length < 1 || value.length > 200)
     throw badInput('idempotencyKey', 'must be 1 to 200 characters');
+  return value;
+}
+
+export function validatePool(value: string | null | undefined): string {
+  if (value === null || value === undefined) return DEFAULT_POOL;
+  if (!POOL_PATTERN.test(value))
+    throw badInput(
+      'pool',
+      'must be 1 to 63 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
+    );
   return value;
 }
 

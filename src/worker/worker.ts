@@ -85,7 +85,11 @@ export class Worker {
     this.timers.push(setInterval(() => this.fill(), config.pollIntervalMs));
     this.timers.push(setInterval(() => void this.reap(), config.reaperIntervalMs));
     this.log.info(
-      { concurrency: config.concurrency, eventsMode: this.listener ? 'listen' : 'poll' },
+      {
+        concurrency: config.concurrency,
+        pools: config.pools,
+        eventsMode: this.listener ? 'listen' : 'poll',
+      },
       'worker started',
     );
     void this.reap();
@@ -141,6 +145,7 @@ export class Worker {
               config.hostname,
               config.leaseMs,
               this.log,
+              config.pools,
             );
             if (!lease) break;
             if (this.draining) {

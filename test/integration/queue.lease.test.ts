@@ -72,6 +72,28 @@ describe('claiming', () => {
     expect(lease?.id).toBe(local.id);
   });
 
+  it('gives a scan only to a worker serving its pool', async () => {
+    const dmz = await insertScan(db.pool, { pool: 'dmz' });
+    const plain = await insertScan(db.pool);
+    // A worker with the default pools never sees the dmz scan.
+    const first = await claimScan(db.pool, 'w-default', 'irrelevant', 30_000);
+    expect(first?.id).toBe(plain.id);
+    expect(await claimScan(db.pool, 'w-default', 'irrelevant', 30_000)).toBeNull();
+    expect(await claimScan(db.pool, 'w-lab', 'irrelevant', 30_000, undefined, ['lab'])).toBeNull();
+    const lease = await claimScan(db.pool, 'w-dmz', 'irrelevant', 30_000, undefined, [
+      'lab',
+      'dmz',
+    ]);
+    expect(lease?.id).toBe(dmz.id);
+    expect(lease?.scan.pool).toBe('dmz');
+  });
+
+  it('refuses a pool name the API would refuse, in the database too', async () => {
+    await expect(insertScan(db.pool, { pool: 'Bad Pool' })).rejects.toMatchObject({
+      constraint: 'scans_pool_check',
+    });
+  });
+
   it('records the claim as a RUNNING event with the next seq', async () => {
     const scan = await insertScan(db.pool);
     const lease = await claimScan(db.pool, 'worker-x', 'irrelevant', 30_000);

@@ -182,6 +182,7 @@ export async function insertScanOf(
     null,
     'faults-test',
     3,
+    'default',
   ]);
   return res.rows[0]!;
 }

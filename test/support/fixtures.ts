@@ -18,6 +18,7 @@ export async function insertScan(
     maxAttempts?: number;
     port?: number;
     username?: string;
+    pool?: string;
   } = {},
 ): Promise<ScanRow> {
   const hostname = options.hostname ?? `host-${process.pid}-${++hostCounter}.test`;
@@ -35,6 +36,7 @@ export async function insertScan(
     null,
     'test',
     options.maxAttempts ?? 3,
+    options.pool ?? 'default',
   ]);
   return res.rows[0]!;
 }

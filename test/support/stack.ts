@@ -39,6 +39,8 @@ export interface Stack {
   sshd: TestSshd;
   service: RunningService;
   ws: Client;
+  /** The environment the service runs with, for starting more processes like it. */
+  env: Record<string, string>;
   /** False when the special users could not be created (not root, not CI). */
   haveSpecialUsers: boolean;
   startScan(input: Record<string, unknown>): Promise<string>;
@@ -86,22 +88,22 @@ export async function startStack(
   });
   const keyPath = path.join(tmp, 'id_ed25519');
   writeFileSync(keyPath, sshd.privateKey, { mode: 0o600 });
-  const service = await startService({
-    env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN,
-      SSH_PRIVATE_KEY_PATH: keyPath,
-      DATA_DIR: path.join(tmp, 'data'),
-      WORKER_CONCURRENCY: '4',
-      ...env,
-    },
-  });
+  const serviceEnv: Record<string, string> = {
+    DATABASE_URL: db.url,
+    ADMIN_TOKEN,
+    SSH_PRIVATE_KEY_PATH: keyPath,
+    DATA_DIR: path.join(tmp, 'data'),
+    WORKER_CONCURRENCY: '4',
+    ...env,
+  };
+  const service = await startService({ env: serviceEnv });
   const ws = wsClient(service.wsUrl, ADMIN_TOKEN);
   return {
     db,
     sshd,
     service,
     ws,
+    env: serviceEnv,
     haveSpecialUsers,
     async startScan(input) {
       const data = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(

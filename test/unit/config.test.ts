@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     expect(c.worker.heartbeatMs).toBe(3_000);
     expect(c.worker.hostKeyPolicy).toBe('tofu');
     expect(c.worker.workerId).toMatch(/:\d+$/);
+    expect(c.worker.pools).toEqual(['default']);
+  });
+
+  it('reads WORKER_POOLS as a list and refuses bad names', () => {
+    expect(loadConfig({ WORKER_POOLS: 'dmz, lab-2,dmz' }).worker.pools).toEqual(['dmz', 'lab-2']);
+    expect(() => loadConfig({ WORKER_POOLS: 'dmz,Lab 2' })).toThrow(/WORKER_POOLS .*"Lab 2"/);
+    expect(() => loadConfig({ WORKER_POOLS: ' , ' })).toThrow(/WORKER_POOLS/);
   });
 
   it('names every bad variable in one error', () => {

@@ -19,6 +19,7 @@ import { HostEntity } from './host.entity';
 @Check({ name: 'scans_type_check', expression: `type in ('QUICK','FULL')` })
 @Check({ name: 'scans_transport_check', expression: `transport in ('SSH','LOCAL')` })
 @Check({ name: 'scans_progress_check', expression: 'progress between 0 and 100' })
+@Check({ name: 'scans_pool_check', expression: `pool ~ '^[a-z0-9][a-z0-9._-]{0,62}$'` })
 @Index({
   name: 'scans_claim_idx',
   expression: `create index "scans_claim_idx" on "scans" ("priority" desc, "created_at") where "status" = 'PENDING'`,
@@ -70,6 +71,10 @@ export class ScanEntity {
 
   @Property({ type: 'integer' })
   timeoutSeconds!: number;
+
+  /** Only workers serving this pool (WORKER_POOLS) claim the scan. */
+  @Property({ type: 'text', default: 'default' })
+  pool: string = 'default';
 
   @Property({ type: 'text', nullable: true })
   idempotencyKey: string | null = null;

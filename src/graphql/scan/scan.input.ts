@@ -52,6 +52,13 @@ export class StartScanInput {
     description: 'Higher runs first (-100 to 100); 0 by default.',
   })
   priority?: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Worker pool that may run the scan (workers serve the pools in their WORKER_POOLS); "default" when unset.',
+  })
+  pool?: string | null;
 }
 
 @InputType()

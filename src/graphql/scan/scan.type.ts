@@ -94,6 +94,9 @@ export class Scan {
   @Field(() => Int)
   timeoutSeconds!: number;
 
+  @Field(() => String, { description: 'Worker pool that may run the scan.' })
+  pool!: string;
+
   @Field(() => String, { description: 'Name of the API key that started the scan.' })
   requestedBy!: string;
 
