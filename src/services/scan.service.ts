@@ -155,16 +155,19 @@ export class ScanService {
     // A scan can move between PENDING and RUNNING (claimed, re-queued) while
     // we look: retry until one of the two cancels lands or the scan is done.
     // A RUNNING row read back after a missed request was claimed again since.
+    // Once the request has landed the scan may end (the reaper cancels it)
+    // before we read it back: that is this cancel's answer, not an error.
     let row: ScanRow | undefined;
+    let requested = false;
     for (let i = 0; i < 5; i++) {
       const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
       if (pending.rows[0]) return scanFromRow(pending.rows[0]);
-      const requested = await this.pool.query(sql.REQUEST_CANCEL, [id]);
+      requested = ((await this.pool.query(sql.REQUEST_CANCEL, [id])).rowCount ?? 0) > 0;
       row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
-      if (!row || (requested.rowCount ?? 0) > 0 || isTerminal(row.status)) break;
+      if (!row || requested || isTerminal(row.status)) break;
     }
     if (!row) throw notFound('scan', id);
-    if (isTerminal(row.status)) {
+    if (isTerminal(row.status) && !requested) {
       throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, {
         scanId: id,
         status: row.status,

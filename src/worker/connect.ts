@@ -94,8 +94,11 @@ function sshOptions(host: HostRow, config: WorkerConfig, signal: AbortSignal) {
   };
 }
 
-/** TOFU: the first key seen is pinned; later scans must present it. */
-async function pinOnFirstContact(
+/**
+ * TOFU: the first key seen is pinned; later scans must present it. `host` is
+ * the row as read before connecting. Exported for tests.
+ */
+export async function pinOnFirstContact(
   pool: pg.Pool,
   retry: DbRetry,
   host: HostRow,
