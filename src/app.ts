@@ -98,7 +98,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     const orm: MikroORM = await openOrm({ url, log });
     cleanups.push(['orm', () => orm.close()]);
-    const applied = await migrate(orm, url);
+    const applied = await migrate(orm, url, log);
     if (applied.length) log.info({ migrations: applied }, 'applied migrations');
 
     // Stored credentials: SECRET_KEY, or a key generated into DATA_DIR on the embedded default.

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   try {
     const orm = await openOrm({ url, log });
     try {
-      const applied = await migrate(orm, url);
+      const applied = await migrate(orm, url, log);
       log.info(
         { migrations: applied },
         applied.length ? 'applied migrations' : 'schema is up to date',

@@ -6,11 +6,12 @@ import pg from 'pg';
 
 import { MIGRATIONS } from '../../migrations';
 import type { Logger } from '../logger';
+import { sleep } from '../util/net';
 import { PROJECT_ROOT } from '../util/paths';
 import { ENTITIES } from './entities';
 
 /** Arbitrary constant naming this product's migration lock. */
-const MIGRATION_LOCK_ID = 727_274_001;
+export const MIGRATION_LOCK_ID = 727_274_001;
 
 export interface OrmOptions {
   url: string;
@@ -56,17 +57,41 @@ export async function openOrm(options: OrmOptions): Promise<MikroORM> {
   return MikroORM.init(ormConfig(options));
 }
 
-/** Applies every pending migration; safe to run from several processes at once. */
-export async function migrate(orm: MikroORM, url: string): Promise<string[]> {
-  // Two processes starting together must not both create the tables. A
-  // session lock needs one connection held throughout, hence its own client.
+/**
+ * Applies every pending migration; safe to run from several processes at once.
+ *
+ * Two processes starting together must not both create the tables, so the
+ * migrations run while a lock client holds a transaction-level advisory lock
+ * in an open transaction. A session-level lock would not do behind PgBouncer
+ * in transaction mode: each statement may run on another server connection,
+ * so the lock would guard nothing. An open transaction keeps its server
+ * connection in every pooling mode, and the lock ends with it, even when the
+ * process dies. Waiters poll with a try-lock and hold no transaction between
+ * tries, so they take no pooled server connection from the lock holder's
+ * migrations.
+ */
+export async function migrate(orm: MikroORM, url: string, log?: Logger): Promise<string[]> {
   const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  lock.on('error', () => undefined); // a lost lock connection fails the query in flight instead
   await lock.connect();
   try {
-    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    for (let tries = 1; ; tries++) {
+      await lock.query('begin');
+      // Idle in this transaction for as long as the migrations take.
+      await lock.query('set local idle_in_transaction_session_timeout = 0');
+      const { rows } = await lock.query<{ locked: boolean }>(
+        'select pg_try_advisory_xact_lock($1) as locked',
+        [MIGRATION_LOCK_ID],
+      );
+      if (rows[0]!.locked) break;
+      await lock.query('rollback');
+      if (tries === 1) log?.info('another process is migrating the database; waiting');
+      await sleep(100 + Math.random() * 200);
+    }
     const done = await orm.migrator.up();
+    await lock.query('commit');
     return done.map((m) => m.name);
   } finally {
-    await lock.end();
+    await lock.end().catch(() => undefined);
   }
 }

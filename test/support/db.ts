@@ -15,8 +15,11 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database for one test file, cloned from the run's template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database for one test file, cloned from the run's
+ * template; with `empty`, a database with no tables at all (from template0).
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.HOSTSCAN_TEST_ADMIN_URL;
   const template = process.env.HOSTSCAN_TEST_TEMPLATE;
   if (!adminUrl || !template) throw new Error('globalSetup did not run: no template database');
@@ -24,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name} template ${template}`);
+    await admin.query(`create database ${name} template ${options.empty ? 'template0' : template}`);
   } finally {
     await admin.end();
   }

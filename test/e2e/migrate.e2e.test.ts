@@ -1,0 +1,96 @@
+/**
+ * Every process migrates at start. Five `npm run migrate` processes started
+ * together on an empty database must apply each migration exactly once, none
+ * failing on tables another is creating, and leave no lock behind. Node's
+ * start-up jitter alone would mostly keep them apart, so the test holds the
+ * migration lock itself until all five are waiting for it, then lets go.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+
+import pg from 'pg';
+
+import { MIGRATIONS } from '../../migrations';
+import { MIGRATION_LOCK_ID } from '../../src/db/orm';
+import { PROJECT_ROOT } from '../../src/util/paths';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+
+jest.setTimeout(60_000);
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ empty: true });
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+interface LogLine {
+  msg: string;
+  migrations?: string[];
+}
+
+function runMigrate(): { output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/migrate.js')], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  const exit = once(child, 'exit').then(([code]) => {
+    clearTimeout(timer);
+    return code as number | null;
+  });
+  return { output: () => text, exit };
+}
+
+it('applies every migration once when five processes migrate an empty database at once', async () => {
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  await holder.query('begin');
+  await holder.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
+  const runs = Array.from({ length: 5 }, runMigrate);
+
+  // All five say they wait for the lock, and none has touched the schema.
+  const deadline = Date.now() + 30_000;
+  const waiting = () => runs.filter((r) => /waiting/.test(r.output())).length;
+  while (waiting() < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(waiting()).toBe(5);
+  const tables = await db.pool.query(`select 1 from pg_tables where schemaname = 'public'`);
+  expect(tables.rowCount).toBe(0);
+  // Waiters hold no transaction (and so no pooled server connection) between tries.
+  const idle = await db.pool.query(
+    `select 1 from pg_stat_activity where datname = current_database()
+     and state = 'idle in transaction' and pid <> pg_backend_pid()`,
+  );
+  expect(idle.rowCount).toBeLessThanOrEqual(1); // the holder itself
+
+  await holder.query('commit');
+  await holder.end();
+  expect(await Promise.all(runs.map((r) => r.exit))).toEqual([0, 0, 0, 0, 0]);
+  const applied = runs.map((r) => {
+    const line = r
+      .output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LogLine)
+      .find((l) => l.migrations !== undefined);
+    return line!.migrations!;
+  });
+  // One of them did all the work; the others found nothing left to do.
+  const counts = applied.map((names) => names.length).sort((a, b) => a - b);
+  expect(counts).toEqual([0, 0, 0, 0, MIGRATIONS.length]);
+  const { rows } = await db.pool.query<{ name: string }>(
+    `select name from mikro_orm_migrations order by id`,
+  );
+  expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+  // The advisory lock ended with its transaction.
+  const locks = await db.pool.query(`select 1 from pg_locks where locktype = 'advisory'`);
+  expect(locks.rowCount).toBe(0);
+});
