@@ -25,6 +25,13 @@ export function ormConfig(options: OrmOptions): Options {
   const queryLogging = options.onQuery !== undefined;
   return defineConfig({
     clientUrl: options.url,
+    // MikroORM's own check (at connect, and again in the migrator whatever
+    // this says) looks the URL's database name up in pg_database, which behind
+    // PgBouncer is an alias, and then creates it through a `postgres`
+    // database PgBouncer does not have. With no management database it
+    // creates nothing; ensureDatabase below does that job instead.
+    ensureDatabase: false,
+    schemaGenerator: { managementDbName: '' },
     entities: ENTITIES,
     extensions: [Migrator],
     // The API forks an EntityManager per request; the global one must never be used.
@@ -54,7 +61,45 @@ export function ormConfig(options: OrmOptions): Options {
 }
 
 export async function openOrm(options: OrmOptions): Promise<MikroORM> {
+  await ensureDatabase(options.url, options.log);
   return MikroORM.init(ormConfig(options));
+}
+
+/**
+ * Creates the URL's database when the server says it does not exist
+ * (3D000), through the server's `postgres` database, as a first start
+ * against a fresh server expects. Behind PgBouncer an unknown alias fails
+ * with PgBouncer's own error, which is passed on.
+ */
+async function ensureDatabase(url: string, log?: Logger): Promise<void> {
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '3D000') throw e;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  target.pathname = '/postgres';
+  const admin = new pg.Client({
+    connectionString: target.toString(),
+    connectionTimeoutMillis: 10_000,
+  });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
+    log?.info({ database: name }, 'created the database');
+  } catch (e) {
+    // Another process starting at the same moment created it first.
+    if ((e as { code?: string }).code !== '42P04') throw e;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
 }
 
 /**

@@ -94,3 +94,31 @@ it('applies every migration once when five processes migrate an empty database a
   const locks = await db.pool.query(`select 1 from pg_locks where locktype = 'advisory'`);
   expect(locks.rowCount).toBe(0);
 });
+
+it('creates the database named in DATABASE_URL when the server has none of that name', async () => {
+  const url = new URL(db.url);
+  const name = `${db.name}_created`;
+  url.pathname = `/${name}`;
+  const admin = new URL(db.url);
+  admin.pathname = '/postgres';
+  const check = new pg.Client({ connectionString: admin.toString() });
+  await check.connect();
+  try {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/migrate.js')], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, DATABASE_URL: url.toString(), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(text).toMatch(/"msg":"created the database"/);
+    expect(code).toBe(0);
+    const { rowCount } = await check.query(`select 1 from pg_database where datname = $1`, [name]);
+    expect(rowCount).toBe(1);
+  } finally {
+    await check.query(`drop database if exists ${name} with (force)`);
+    await check.end();
+  }
+});
