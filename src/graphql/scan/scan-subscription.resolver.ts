@@ -1,6 +1,7 @@
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
 import type { ProgressEvent } from '../../events/hub';
+import type { SubscriptionQueue } from '../../events/subscription-queue';
 import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid } from '../../services/validate';
 import { notFound } from '../common/errors';
@@ -16,15 +17,36 @@ interface SubscribeData<A> {
 /**
  * Maps hub events to GraphQL payloads. The operation's loaders are cleared
  * before each event so nested fields (steps, result) are read fresh.
+ *
+ * Not an async generator: graphql-ws ends a subscription with return(), and
+ * a generator's return() waits for a pending next() (an event that may never
+ * come) and skips the body's cleanup when it never started. Here return()
+ * closes the hub queue at once, which also ends a read that is waiting.
  */
-async function* toPayloads(
-  source: AsyncIterable<ProgressEvent>,
+export function toPayloads(
+  queue: SubscriptionQueue<ProgressEvent>,
   ctx: AppContext,
-): AsyncGenerator<ScanProgressEvent> {
-  for await (const e of source) {
-    ctx.loaders.clearAll();
-    yield { ...e, scan: scanFromRow(e.scan) };
-  }
+): AsyncIterableIterator<ScanProgressEvent> {
+  const iterator: AsyncIterableIterator<ScanProgressEvent> = {
+    async next() {
+      const r = await queue.next();
+      if (r.done) return { value: undefined, done: true };
+      ctx.loaders.clearAll();
+      return { value: { ...r.value, scan: scanFromRow(r.value.scan) }, done: false };
+    },
+    async return() {
+      await queue.return();
+      return { value: undefined, done: true };
+    },
+    async throw(e: unknown) {
+      await queue.return();
+      throw e;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 /**
