@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { startFallbackSshd } from './fallback-sshd';
+
 const execFileAsync = promisify(execFile);
 
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -24,6 +26,8 @@ export interface StartSshdOptions {
 }
 
 export interface TestSshd {
+  /** OpenSSH's sshd, or the ssh2-based stand-in where none is installed (fallback-sshd.ts). */
+  kind: 'openssh' | 'fallback';
   host: string;
   port: number;
   username: string;
@@ -128,19 +132,39 @@ function configText(
   ].join('\n');
 }
 
+/** True when the tests run their SSH host on the ssh2-based stand-in instead of OpenSSH. */
+export function usingFallbackSshd(): boolean {
+  if (process.env.HOSTSCAN_TEST_SSHD === 'fallback') return true;
+  if (existsSync(SSHD_PATH)) return false;
+  if (process.env.CI === 'true') {
+    throw new Error(
+      `${SSHD_PATH} not found: CI needs a real sshd (apt-get install openssh-server)`,
+    );
+  }
+  return true;
+}
+
+let toldFallback = false;
+
 /**
  * Starts a private OpenSSH server on a free loopback port, in its own temp dir
- * with its own host and client keys. Throws when sshd is missing and
- * CI=true; elsewhere too (no fallback server yet), with a message saying how
- * to install it.
+ * with its own host and client keys. Where no sshd is installed (and not under
+ * CI=true, where that is an error) it starts the ssh2-based stand-in instead,
+ * and says so once.
  */
 export async function startSshd(options: StartSshdOptions = {}): Promise<TestSshd> {
-  if (!existsSync(SSHD_PATH)) {
-    const hint = `${SSHD_PATH} not found: install openssh-server (apt-get install openssh-server)`;
-    if (process.env.CI === 'true') throw new Error(`${hint}; CI needs a real sshd`);
-    throw new Error(`${hint}; no fallback server is implemented`);
-  }
   const username = await ensureLoginUser();
+  if (usingFallbackSshd()) {
+    if (!toldFallback) {
+      toldFallback = true;
+      process.stdout.write(
+        `[tests] no OpenSSH sshd at ${SSHD_PATH} (or HOSTSCAN_TEST_SSHD=fallback): ` +
+          'SSH hosts are an ssh2-based stand-in running commands on this machine; ' +
+          'install openssh-server to test against the real thing\n',
+      );
+    }
+    return startFallbackSshd(username, options);
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hostscan-sshd-'));
   // sshd reads authorized_keys as the login user: the dir must be traversable.
   await chmod(dir, 0o755);
@@ -193,6 +217,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
 
   await launch();
   const sshd: TestSshd = {
+    kind: 'openssh',
     host: '127.0.0.1',
     port,
     username,

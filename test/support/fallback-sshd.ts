@@ -1,0 +1,270 @@
+/**
+ * The tests' SSH server where no OpenSSH sshd is installed (a developer
+ * machine with only Node and npm): an ssh2 `Server` on a loopback port that
+ * runs each exec request as `/bin/sh -c <command>` on this machine, the way
+ * sshd would for the login user. Under CI=true a missing sshd is an error
+ * instead (see startSshd); HOSTSCAN_TEST_SSHD=fallback forces this server.
+ *
+ * What it does like sshd: public-key login for one authorised key (as any
+ * existing user when we are root, as the tests' sshd_config allows), exec
+ * sessions with stdout, stderr, exit status or exit signal, `signal` requests
+ * passed to the command's process group, `Match User` + `SetEnv PATH=` from
+ * the extra config, the command run as the login user when we are root, and
+ * log lines for each authentication attempt in sshd's words. What it does
+ * not: passwords, ptys, subsystems (no sftp), forwarding.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
+import { Server, utils } from 'ssh2';
+
+import { sha256Fingerprint } from '../../src/transport/fingerprint';
+import { generateSshKeyPair } from './keys';
+import type { StartSshdOptions, TestSshd } from './sshd';
+
+const execFileAsync = promisify(execFile);
+
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+function parse(key: string): ParsedKey {
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error) throw parsed;
+  return parsed;
+}
+
+/** `Match User <name>` blocks' `SetEnv PATH=<value>` lines, by user. */
+function pathOverrides(extraConfig: readonly string[]): Map<string, string> {
+  const byUser = new Map<string, string>();
+  let user: string | null = null;
+  for (const line of extraConfig) {
+    const match = /^\s*Match\s+User\s+(\S+)\s*$/i.exec(line);
+    if (match) {
+      user = match[1]!;
+      continue;
+    }
+    const setEnv = /^\s*SetEnv\s+PATH=(\S+)\s*$/i.exec(line);
+    if (setEnv && user) byUser.set(user, setEnv[1]!);
+  }
+  return byUser;
+}
+
+/** uid, gid and home of `user`, for running commands as that user (root only). */
+async function account(user: string): Promise<{ uid: number; gid: number; home: string } | null> {
+  try {
+    const { stdout } = await execFileAsync('getent', ['passwd', user]);
+    const [, , uid, gid, , home] = stdout.trim().split(':');
+    return { uid: Number(uid), gid: Number(gid), home: home ?? '/' };
+  } catch {
+    return null;
+  }
+}
+
+export async function startFallbackSshd(
+  username: string,
+  options: StartSshdOptions = {},
+): Promise<TestSshd> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hostscan-fallback-sshd-'));
+  await chmod(dir, 0o755);
+  const hostKeyPath = path.join(dir, 'hostkey');
+  const logPath = path.join(dir, 'sshd.log');
+  const clientKey = generateSshKeyPair('ed25519');
+  const authorized = parse(clientKey.public);
+  const overrides = pathOverrides(options.extraConfig ?? []);
+  const asRoot = process.getuid?.() === 0;
+
+  let logText = '';
+  const log = (line: string): void => {
+    logText += `${line}\n`;
+  };
+  const children = new Set<ChildProcess>();
+  const sockets = new Set<net.Socket>();
+  let hostKey = generateSshKeyPair('ed25519');
+  let server: Server | null = null;
+  let port = 0;
+
+  async function writeHostKey(): Promise<string> {
+    await writeFile(hostKeyPath, hostKey.private, { mode: 0o600 });
+    await writeFile(`${hostKeyPath}.pub`, `${hostKey.public}\n`);
+    return sha256Fingerprint(parse(hostKey.public).getPublicSSH());
+  }
+
+  /**
+   * As the tests' sshd_config does (one AuthorizedKeysFile for everyone):
+   * the key logs in as any existing user when we are root, else as us.
+   */
+  async function mayLogIn(user: string): Promise<boolean> {
+    if (user === username) return true;
+    return asRoot && (await account(user)) !== null;
+  }
+
+  async function onAuthentication(ctx: AuthContext): Promise<void> {
+    log(
+      `debug1: userauth-request for user ${ctx.username} service ssh-connection method ${ctx.method}`,
+    );
+    const fail = (): void => {
+      if (ctx.method !== 'none') log(`Failed ${ctx.method} for ${ctx.username} from 127.0.0.1`);
+      ctx.reject(['publickey']);
+    };
+    if (ctx.method !== 'publickey' || !(await mayLogIn(ctx.username))) return fail();
+    if (!ctx.key.data.equals(authorized.getPublicSSH())) return fail();
+    // Without a signature the client only asks whether the key would do.
+    if (!ctx.signature) {
+      log(`Postponed publickey for ${ctx.username} from 127.0.0.1`);
+      ctx.accept();
+      return;
+    }
+    if (!ctx.blob || !authorized.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) return fail();
+    log(`Accepted publickey for ${ctx.username} from 127.0.0.1`);
+    ctx.accept();
+  }
+
+  async function run(
+    command: string,
+    user: string,
+    channel: ServerChannel,
+    onSpawn: (child: ChildProcess) => void,
+  ): Promise<void> {
+    const who = asRoot && user !== 'root' ? await account(user) : null;
+    const env: NodeJS.ProcessEnv = {
+      PATH: overrides.get(user) ?? DEFAULT_PATH,
+      HOME: who?.home ?? os.homedir(),
+      USER: user,
+      LOGNAME: user,
+      SHELL: '/bin/sh',
+    };
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: who?.home ?? os.homedir(),
+      env,
+      detached: true, // its own process group, for signals
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(who ? { uid: who.uid, gid: who.gid } : {}),
+    });
+    children.add(child);
+    onSpawn(child);
+    child.on('error', (e) => log(`error: exec failed: ${e.message}`));
+    child.stdin!.on('error', () => undefined);
+    channel.pipe(child.stdin!);
+    const forward = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void => {
+      from.on('data', (chunk: Buffer) => {
+        if (!to.write(chunk)) {
+          from.pause();
+          channel.once('drain', () => from.resume());
+        }
+      });
+    };
+    forward(child.stdout!, channel);
+    forward(child.stderr!, channel.stderr);
+    channel.on('close', () => {
+      // As sshd does: the pipes close; a command still writing gets SIGPIPE.
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+    });
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    children.delete(child);
+    if (channel.closed) return;
+    if (code !== null) channel.exit(code);
+    else if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
+    channel.end();
+  }
+
+  function onConnection(conn: Connection): void {
+    let user = '';
+    conn.on('error', () => undefined);
+    conn.on('authentication', (ctx: AuthContext) => {
+      user = ctx.username;
+      void onAuthentication(ctx);
+    });
+    conn.on('ready', () => {
+      conn.on('session', (accept) => {
+        const session = accept();
+        let child: ChildProcess | undefined;
+        session.on('signal', (acceptSignal, _reject, info) => {
+          acceptSignal?.();
+          const pid = child?.pid;
+          if (pid === undefined) return;
+          try {
+            process.kill(-pid, `SIG${info.name}` as NodeJS.Signals);
+          } catch {
+            // Already gone.
+          }
+        });
+        session.on('exec', (acceptExec, _reject, info) => {
+          const channel = acceptExec();
+          channel.on('error', () => undefined);
+          void run(info.command, user, channel, (c) => (child = c)).catch((e: unknown) =>
+            log(`error: ${(e as Error).message}`),
+          );
+        });
+      });
+    });
+  }
+
+  async function listen(): Promise<void> {
+    server = new Server({ hostKeys: [hostKey.private] }, onConnection);
+    // ssh2 keeps its net.Server in `_srv`: the raw sockets are needed to
+    // close connections at once on stop (ssh2's own close waits for them).
+    const raw = (server as unknown as { _srv: net.Server })._srv;
+    raw.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      log(`Connection from 127.0.0.1 port ${socket.remotePort} on 127.0.0.1 port ${port}`);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    port = (raw.address() as net.AddressInfo).port;
+    log(`Server listening on 127.0.0.1 port ${port}.`);
+  }
+
+  async function close(): Promise<void> {
+    for (const child of children) {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    for (const socket of sockets) socket.destroy();
+    if (server) {
+      const closed = once(server, 'close');
+      server.close();
+      await closed;
+      server = null;
+    }
+  }
+
+  let fingerprint = await writeHostKey();
+  await listen();
+  const sshd: TestSshd = {
+    host: '127.0.0.1',
+    port,
+    username,
+    privateKey: Buffer.from(clientKey.private),
+    hostKeyFingerprint: fingerprint,
+    dir,
+    hostKeyPath,
+    logPath,
+    kind: 'fallback',
+    logs: () => logText,
+    async swapHostKey() {
+      await close();
+      hostKey = generateSshKeyPair('ed25519');
+      fingerprint = await writeHostKey();
+      sshd.hostKeyFingerprint = fingerprint;
+      await listen();
+      return fingerprint;
+    },
+    async stop() {
+      await close();
+      await writeFile(logPath, logText);
+      if (process.env.HOSTSCAN_KEEP_SSHD_DIR !== '1')
+        await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return sshd;
+}
