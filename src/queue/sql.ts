@@ -126,17 +126,25 @@ export const FINISH_SCAN = withEvent(
 
 /**
  * Puts the fenced attempt back in the queue (transient failure, or shutdown),
- * runnable after $4 ms. $1 id, $2 attempt, $3 worker_id, $5 error_code,
+ * runnable after $4 ms; a scan whose cancellation was requested meanwhile
+ * ends CANCELLED instead, as the reaper does, so no attempt runs after an
+ * acknowledged cancel. $1 id, $2 attempt, $3 worker_id, $5 error_code,
  * $6 error_message, $7 message, $8 whether the attempt counts against
  * max_attempts (a shutdown release does not).
  */
 export const REQUEUE_SCAN = withEvent(
-  `update scans set status = 'PENDING', worker_id = null, lease_expires_at = null,
-     run_after = now() + $4 * interval '1 millisecond', error_code = $5, error_message = $6,
-     current_step = null, progress = 0, last_seq = last_seq + 1,
+  `update scans set
+     status = case when cancel_requested_at is not null then 'CANCELLED' else 'PENDING' end,
+     error_code = case when cancel_requested_at is not null then 'CANCELLED' else $5 end,
+     error_message = case when cancel_requested_at is not null then 'cancelled' else $6 end,
+     completed_at = case when cancel_requested_at is not null then now() end,
+     progress = case when cancel_requested_at is not null then progress else 0 end,
+     worker_id = null, lease_expires_at = null,
+     run_after = now() + $4 * interval '1 millisecond',
+     current_step = null, last_seq = last_seq + 1,
      max_attempts = case when $8::boolean then max_attempts else max_attempts + 1 end
    where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
-  '$7::text',
+  `case when status = 'CANCELLED' then 'cancelled' else $7::text end`,
 );
 
 /**

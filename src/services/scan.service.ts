@@ -164,16 +164,20 @@ export class ScanService {
       if (pending.rows[0]) return scanFromRow(pending.rows[0]);
       requested = ((await this.pool.query(sql.REQUEST_CANCEL, [id])).rowCount ?? 0) > 0;
       row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
-      if (!row || requested || isTerminal(row.status)) break;
+      if (!row) throw notFound('scan', id);
+      if (isTerminal(row.status)) {
+        if (requested) return scanFromRow(row);
+        throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, {
+          scanId: id,
+          status: row.status,
+        });
+      }
+      // Landed and still RUNNING: its worker (or the reaper) ends it.
+      if (requested && row.status === 'RUNNING') return scanFromRow(row);
+      // Otherwise it moved under us (claimed again, or re-queued): once more.
     }
-    if (!row) throw notFound('scan', id);
-    if (isTerminal(row.status) && !requested) {
-      throw apiError('INVALID_STATE', `scan ${id} is already ${row.status}`, {
-        scanId: id,
-        status: row.status,
-      });
-    }
-    return scanFromRow(row);
+    // Five moves in a row: something is churning this scan; let the client retry.
+    throw new Error(`scan ${id} kept changing state while being cancelled`);
   }
 
   async get(em: EntityManager, id: string): Promise<Scan | null> {

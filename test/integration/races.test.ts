@@ -406,6 +406,27 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
     }
   });
 
+  it.each([
+    ['a retryable failure', true],
+    ['a shutdown release', false],
+  ])(
+    'ends a scan CANCELLED, not PENDING, when its worker re-queues it after the cancel landed (%s)',
+    async (_what, countsAsAttempt) => {
+      const scan = await runningScan();
+      const answer = await scans.cancel(scan.id);
+      expect(answer.status).toBe('RUNNING');
+      expect(answer.cancelRequestedAt).not.toBeNull();
+      const lease = new Lease(workerPool, scan, 'worker-a', LEASE_MS);
+      await lease.requeue(0, null, 'released', countsAsAttempt);
+      const row = await scanRow(db.pool, scan.id);
+      expect(row.status).toBe('CANCELLED');
+      expect(row.error_code).toBe('CANCELLED');
+      expect(row.completed_at).not.toBeNull();
+      // Nothing is left for a worker to run again.
+      expect(await claimScan(otherPool, 'worker-b', 'irrelevant', LEASE_MS)).toBeNull();
+    },
+  );
+
   it('still refuses to cancel a scan that was already finished', async () => {
     const scan = await runningScan();
     await db.pool.query(
