@@ -22,7 +22,7 @@ import { HostEntity } from './host.entity';
 @Check({ name: 'scans_pool_check', expression: `pool ~ '^[a-z0-9][a-z0-9._-]{0,62}$'` })
 @Index({
   name: 'scans_claim_idx',
-  expression: `create index "scans_claim_idx" on "scans" ("priority" desc, "created_at") where "status" = 'PENDING'`,
+  expression: `create index "scans_claim_idx" on "scans" ("pool", "priority" desc, "created_at") where "status" = 'PENDING'`,
 })
 @Index({
   name: 'scans_lease_idx',
