@@ -117,7 +117,11 @@ async function ensureDatabase(url: string, log?: Logger): Promise<void> {
  */
 export async function migrate(orm: MikroORM, url: string, log?: Logger): Promise<string[]> {
   const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  lock.on('error', () => undefined); // a lost lock connection fails the query in flight instead
+  // A lost lock connection releases the lock: noticed here (and by the
+  // keep-alive below), reported after the migrations, never a crash.
+  let lost: Error | null = null;
+  lock.on('error', (e) => (lost ??= e));
+  lock.on('end', () => (lost ??= new Error('connection closed')));
   await lock.connect();
   try {
     for (let tries = 1; ; tries++) {
@@ -133,10 +137,28 @@ export async function migrate(orm: MikroORM, url: string, log?: Logger): Promise
       if (tries === 1) log?.info('another process is migrating the database; waiting');
       await sleep(100 + Math.random() * 200);
     }
-    const done = await orm.migrator.up();
+    // While MikroORM migrates on its own connections the lock transaction is
+    // idle: a statement now and then keeps a pooler's idle-transaction
+    // timeout (PgBouncer's idle_transaction_timeout) off it, and finds a loss.
+    const keepAlive = setInterval(() => {
+      lock.query('select 1').catch((e: unknown) => (lost ??= e as Error));
+    }, 2_000);
+    let done: Awaited<ReturnType<typeof orm.migrator.up>>;
+    try {
+      done = await orm.migrator.up();
+    } finally {
+      clearInterval(keepAlive);
+    }
+    if (lost) {
+      throw new Error(
+        'the migration lock connection was lost while migrating; another process may have migrated at the same time',
+        { cause: lost },
+      );
+    }
     await lock.query('commit');
     return done.map((m) => m.name);
   } finally {
+    lost ??= new Error('finished'); // the 'end' from our own end() below is not a loss
     await lock.end().catch(() => undefined);
   }
 }
