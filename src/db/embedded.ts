@@ -19,7 +19,7 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-interface StoredState {
+export interface StoredState {
   password: string;
   /** Port of the last start, reused when free. */
   port?: number;
@@ -112,8 +112,9 @@ async function readJson<T>(file: string): Promise<T | null> {
  * A server left running by a parent that was SIGKILLed holds `postmaster.pid`
  * and would make the next start fail. Stop it when its owner is gone; refuse
  * to start when the owner is still alive (two services on one data dir).
+ * Exported for tests.
  */
-async function stopStaleServer(
+export async function stopStaleServer(
   pgDir: string,
   state: StoredState | null,
   log: Logger,
