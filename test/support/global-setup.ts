@@ -14,7 +14,6 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { startEmbeddedDatabase } from '../../src/db/embedded';
-import { migrate, openOrm } from '../../src/db/orm';
 import { createLogger } from '../../src/logger';
 import { PROJECT_ROOT } from '../../src/util/paths';
 
@@ -49,9 +48,16 @@ export default async function globalSetup(): Promise<void> {
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = withDatabase(adminUrl, name);
-  const orm = await openOrm({ url, log });
-  await migrate(orm, url);
-  await orm.close();
+  // In a child process: MikroORM keeps entity metadata in a global, and when
+  // jest runs the tests in this process (--runInBand, or a single test file)
+  // an ORM opened here left Maps from this realm for a test's ORM to trip on
+  // ("Map.prototype.set called on incompatible receiver").
+  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/migrate.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
   globalThis.__HOSTSCAN_TEST_TEMPLATE__ = { adminUrl, name };
   process.env.HOSTSCAN_TEST_ADMIN_URL = adminUrl;
   process.env.HOSTSCAN_TEST_TEMPLATE = name;
