@@ -116,7 +116,14 @@ async function ensureDatabase(url: string, log?: Logger): Promise<void> {
  * migrations.
  */
 export async function migrate(orm: MikroORM, url: string, log?: Logger): Promise<string[]> {
-  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // query_timeout: a half-open connection (no RST ever comes) must not hold
+  // a keep-alive, and the commit queued behind it, for ever.
+  const lock = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    query_timeout: 15_000,
+  });
   // A lost lock connection releases the lock: noticed here (and by the
   // keep-alive below), reported after the migrations, never a crash.
   let lost: Error | null = null;

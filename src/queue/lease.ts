@@ -280,10 +280,11 @@ export class Lease {
     error: { code: ScanErrorCode; message: string } | null,
     message: string,
     countsAsAttempt: boolean,
-  ): Promise<void> {
+  ): Promise<ScanStatus> {
     this.endingWrite = true;
+    let status = 'PENDING' as ScanStatus;
     await this.retrying('requeue', async () => {
-      const res = await this.pool.query(sql.REQUEUE_SCAN, [
+      const res = await this.pool.query<ScanRow>(sql.REQUEUE_SCAN, [
         ...this.fence(),
         delayMs,
         error?.code ?? null,
@@ -292,7 +293,15 @@ export class Lease {
         countsAsAttempt,
       ]);
       if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+      status = res.rows[0]!.status;
     });
+    if (status === 'CANCELLED') {
+      this.log?.info(
+        { scanId: this.id, attempt: this.attempt },
+        'a cancel requested meanwhile ended the scan instead of a re-queue',
+      );
+    }
+    return status;
   }
 
   /** Set when a COMMIT failed on a lost connection: it may have taken effect. */

@@ -14,11 +14,22 @@ const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential
   last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
   requested_by, pool`;
 
-/** Appends the event for the scan row(s) in CTE `s` and returns those rows. */
-function withEvent(update: string, messageParam: string): string {
+/**
+ * Appends the event for the scan row(s) in CTE `s` and returns those rows.
+ * With `skipSteps`, a row the update ended (cancelled, failed) has its
+ * unfinished steps marked SKIPPED in the same statement, so no finished scan
+ * shows a step still PENDING or RUNNING.
+ */
+function withEvent(update: string, messageParam: string, skipSteps = false): string {
+  const steps = skipSteps
+    ? `,
+    st as (update scan_steps set status = 'SKIPPED', completed_at = now()
+           where scan_id in (select id from s where status in ('CANCELLED','FAILED'))
+             and status in ('PENDING','RUNNING'))`
+    : '';
   return `with s as (${update} returning ${SCAN_COLUMNS}),
     e as (insert into scan_events (scan_id, seq, status, step, progress, message)
-          select id, last_seq, status, current_step, progress, ${messageParam} from s)
+          select id, last_seq, status, current_step, progress, ${messageParam} from s)${steps}
     select * from s`;
 }
 
@@ -142,9 +153,11 @@ export const REQUEUE_SCAN = withEvent(
      worker_id = null, lease_expires_at = null,
      run_after = now() + $4 * interval '1 millisecond',
      current_step = null, last_seq = last_seq + 1,
-     max_attempts = case when $8::boolean then max_attempts else max_attempts + 1 end
+     max_attempts = case when $8::boolean or cancel_requested_at is not null then max_attempts
+                         else max_attempts + 1 end
    where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
   `case when status = 'CANCELLED' then 'cancelled' else $7::text end`,
+  true,
 );
 
 /**
@@ -168,6 +181,7 @@ export const REAP_EXPIRED = withEvent(
    where id in (select id from scans where status = 'RUNNING' and lease_expires_at < now()
                 for update skip locked)`,
   `case when status = 'PENDING' then 'lease expired; re-queued' else 'lease expired' end`,
+  true,
 );
 
 /** Cancels a scan that no worker holds yet. $1 id. */

@@ -123,7 +123,9 @@ describe('leases', () => {
   it('ends a scan WORKER_LOST when its last attempt loses its lease', async () => {
     const scan = await insertScan(db.pool, { maxAttempts: 2 });
     for (let i = 0; i < 2; i++) {
-      await claimScan(db.pool, `w${i}`, 'irrelevant', 30_000);
+      const lease = (await claimScan(db.pool, `w${i}`, 'irrelevant', 30_000))!;
+      await lease.resetSteps(['os', 'disk']);
+      await lease.startStep(0, 'os', 0);
       await expireLeases(db.pool);
       await reapExpiredLeases(db.pool);
     }
@@ -131,6 +133,12 @@ describe('leases', () => {
     expect(row.status).toBe('FAILED');
     expect(row.error_code).toBe('WORKER_LOST');
     expect(row.completed_at).not.toBeNull();
+    // The dead attempt's running and pending steps are not left as they were.
+    const steps = await db.pool.query<{ status: string }>(
+      `select status from scan_steps where scan_id = $1 order by position`,
+      [scan.id],
+    );
+    expect(steps.rows.map((r) => r.status)).toEqual(['SKIPPED', 'SKIPPED']);
     expect(await claimScan(db.pool, 'w', 'irrelevant', 30_000)).toBeNull();
   });
 

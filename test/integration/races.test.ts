@@ -417,11 +417,27 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
       expect(answer.status).toBe('RUNNING');
       expect(answer.cancelRequestedAt).not.toBeNull();
       const lease = new Lease(workerPool, scan, 'worker-a', LEASE_MS);
-      await lease.requeue(0, null, 'released', countsAsAttempt);
+      // Mid-scan: one step done, one running, one not started.
+      await lease.resetSteps(['os', 'disk', 'memory']);
+      await lease.startStep(0, 'os', 0);
+      await lease.finishStep(0, 'os', 33, { part: { hostname: 'h' } });
+      await lease.startStep(1, 'disk', 33);
+      expect(await lease.requeue(0, null, 'released', countsAsAttempt)).toBe('CANCELLED');
       const row = await scanRow(db.pool, scan.id);
       expect(row.status).toBe('CANCELLED');
       expect(row.error_code).toBe('CANCELLED');
       expect(row.completed_at).not.toBeNull();
+      expect(row.max_attempts).toBe(scan.max_attempts);
+      // A finished scan shows no step still pending or running.
+      const steps = await db.pool.query<{ name: string; status: string }>(
+        `select name, status from scan_steps where scan_id = $1 order by position`,
+        [scan.id],
+      );
+      expect(steps.rows).toEqual([
+        { name: 'os', status: 'SUCCEEDED' },
+        { name: 'disk', status: 'SKIPPED' },
+        { name: 'memory', status: 'SKIPPED' },
+      ]);
       // Nothing is left for a worker to run again.
       expect(await claimScan(otherPool, 'worker-b', 'irrelevant', LEASE_MS)).toBeNull();
     },

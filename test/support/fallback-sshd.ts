@@ -15,6 +15,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
@@ -83,6 +84,7 @@ export async function startFallbackSshd(
     logText += `${line}\n`;
   };
   const children = new Set<ChildProcess>();
+  let stopped = false;
   const sockets = new Set<net.Socket>();
   let hostKey = generateSshKeyPair('ed25519');
   let server: Server | null = null;
@@ -124,22 +126,29 @@ export async function startFallbackSshd(
     ctx.accept();
   }
 
+  /**
+   * Runs one exec request. The account is looked up and the command spawned
+   * before the request is accepted: the client only gets its channel (and so
+   * can only signal or close it) once there is a process behind it.
+   */
   async function run(
     command: string,
     user: string,
-    channel: ServerChannel,
+    acceptExec: () => ServerChannel,
     onSpawn: (child: ChildProcess) => void,
   ): Promise<void> {
     const who = asRoot && user !== 'root' ? await account(user) : null;
+    if (stopped) return;
+    const home = who?.home && existsSync(who.home) ? who.home : asRoot ? '/' : os.homedir();
     const env: NodeJS.ProcessEnv = {
       PATH: overrides.get(user) ?? DEFAULT_PATH,
-      HOME: who?.home ?? os.homedir(),
+      HOME: home,
       USER: user,
       LOGNAME: user,
       SHELL: '/bin/sh',
     };
     const child = spawn('/bin/sh', ['-c', command], {
-      cwd: who?.home ?? os.homedir(),
+      cwd: home,
       env,
       detached: true, // its own process group, for signals
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -147,28 +156,42 @@ export async function startFallbackSshd(
     });
     children.add(child);
     onSpawn(child);
-    child.on('error', (e) => log(`error: exec failed: ${e.message}`));
+    const channel = acceptExec();
+    channel.on('error', () => undefined);
+    let spawnError: Error | null = null;
+    child.on('error', (e) => {
+      spawnError = e;
+      log(`error: exec failed: ${e.message}`);
+    });
     child.stdin!.on('error', () => undefined);
     channel.pipe(child.stdin!);
     const forward = (from: NodeJS.ReadableStream, to: NodeJS.WritableStream): void => {
       from.on('data', (chunk: Buffer) => {
         if (!to.write(chunk)) {
           from.pause();
-          channel.once('drain', () => from.resume());
+          to.once('drain', () => from.resume());
         }
       });
     };
     forward(child.stdout!, channel);
     forward(child.stderr!, channel.stderr);
+    let channelClosed = false;
     channel.on('close', () => {
+      channelClosed = true;
       // As sshd does: the pipes close; a command still writing gets SIGPIPE.
       child.stdout!.destroy();
       child.stderr!.destroy();
     });
-    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    // 'close' follows 'error' too (a spawn that failed), with code -2 or null.
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s])),
+    );
     children.delete(child);
-    if (channel.closed) return;
-    if (code !== null) channel.exit(code);
+    if (channelClosed) return;
+    // stderr may still hold data waiting for window space: let it go out first.
+    await new Promise<void>((resolve) => channel.stderr.end(resolve));
+    if (spawnError) channel.exit(127);
+    else if (code !== null) channel.exit(code);
     else if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
     channel.end();
   }
@@ -194,12 +217,11 @@ export async function startFallbackSshd(
             // Already gone.
           }
         });
-        session.on('exec', (acceptExec, _reject, info) => {
-          const channel = acceptExec();
-          channel.on('error', () => undefined);
-          void run(info.command, user, channel, (c) => (child = c)).catch((e: unknown) =>
-            log(`error: ${(e as Error).message}`),
-          );
+        session.on('exec', (acceptExec, rejectExec, info) => {
+          void run(info.command, user, acceptExec, (c) => (child = c)).catch((e: unknown) => {
+            log(`error: ${(e as Error).message}`);
+            rejectExec?.();
+          });
         });
       });
     });
@@ -222,6 +244,7 @@ export async function startFallbackSshd(
   }
 
   async function close(): Promise<void> {
+    stopped = true;
     for (const child of children) {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
@@ -253,6 +276,7 @@ export async function startFallbackSshd(
     logs: () => logText,
     async swapHostKey() {
       await close();
+      stopped = false;
       hostKey = generateSshKeyPair('ed25519');
       fingerprint = await writeHostKey();
       sshd.hostKeyFingerprint = fingerprint;

@@ -54,7 +54,9 @@ export default async function globalSetup(): Promise<void> {
   // ("Map.prototype.set called on incompatible receiver").
   execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/migrate.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    // Only what migrate needs: a stray variable in the developer's shell
+    // (a short ADMIN_TOKEN, say) must not fail the run's set-up.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 120_000,
   });
