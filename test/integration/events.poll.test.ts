@@ -167,7 +167,9 @@ it('reads the log once per poll for 50 subscribers, not once per subscriber', as
   expect(polls).toBeGreaterThan(0);
   expect(polls).toBeLessThanOrEqual(Math.ceil(elapsed / POLL_MS) + 2);
   expect(catchUps).toBeLessThanOrEqual(10);
-  expect(scanReads).toBeLessThanOrEqual(polls);
+  // One read of the scans per poll that found events; a poll whose log read
+  // ran before `queries` was reset may add its scans read to this count.
+  expect(scanReads).toBeLessThanOrEqual(polls + 1);
   expect(hub.subscriberCount).toBe(0);
 });
 
