@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { startEmbeddedDatabase } from '../src/db/embedded';
 import { createLogger } from '../src/logger';
+import { connectSsh } from '../src/transport';
 import { startPortFanIn } from '../test/support/faults-cluster';
 import { collect, gqlOk, wsClient } from '../test/support/graphql';
 import { startService } from '../test/support/service';
@@ -22,6 +23,7 @@ const TOKEN = 'bench-admin-token-0123456789abcdef';
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
+const EXEC_RUNS = Number(process.env.BENCH_EXEC_RUNS ?? 200);
 
 function pct(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -66,6 +68,41 @@ async function main(): Promise<void> {
           { p: port, u: sshd.username },
         )
       ).startScan.scan.id;
+
+    // 0. The SSH transport alone: connect, then sequential commands on one connection.
+    const connects: number[] = [];
+    const execs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      const transport = await connectSsh({
+        host: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        privateKey: sshd.privateKey,
+        hostKeyPolicy: 'tofu',
+      });
+      connects.push(performance.now() - t);
+      try {
+        if (i === 0) {
+          for (let j = 0; j < EXEC_RUNS; j++) {
+            const e = performance.now();
+            await transport.exec('true', { timeoutMs: 10_000, maxBytes: 1024 });
+            execs.push(performance.now() - e);
+          }
+        }
+      } finally {
+        await transport.close();
+      }
+    }
+    const ms1 = (v: number) => `${v.toFixed(1)} ms`;
+    rows.push([
+      'SSH connect + handshake + public-key auth (5 runs)',
+      `p50 ${ms1(pct(connects, 50))}, max ${ms1(Math.max(...connects))}`,
+    ]);
+    rows.push([
+      `SSH exec of \`true\` on one connection (${EXEC_RUNS} sequential)`,
+      `p50 ${ms1(pct(execs, 50))}, p95 ${ms1(pct(execs, 95))}`,
+    ]);
 
     // 1. One scan at a time: startScan → first RUNNING event → COMPLETED event.
     const total: number[] = [];

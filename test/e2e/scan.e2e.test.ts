@@ -5,7 +5,7 @@
  * independently on this machine (the sshd runs here too).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 
 import { findFreePort } from '../../src/util/net';
@@ -212,6 +212,11 @@ describe('a FULL scan over SSH', () => {
   });
 
   it('counts the same installed packages as dpkg-query', () => {
+    if (!existsSync('/usr/bin/dpkg-query')) {
+      // Not a Debian-family machine: the rpm, pacman and apk fixtures cover the parsers.
+      process.stdout.write('[e2e] skipped: no dpkg-query to compare the package count with\n');
+      return;
+    }
     const listed = execFileSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev} ${Package}\n'], {
       encoding: 'utf8',
     })
@@ -219,7 +224,8 @@ describe('a FULL scan over SSH', () => {
       .filter((l) => /^[iWt]/.test(l)).length;
     expect(scan.result!.packages!.manager).toBe('dpkg');
     expect(scan.result!.packages!.count).toBe(listed);
-    expect(scan.result!.packages!.items.map((p) => p.name)).toContain('openssh-server');
+    // dpkg lists itself on any Debian-family system, whatever else is installed.
+    expect(scan.result!.packages!.items.map((p) => p.name)).toContain('dpkg');
   });
 
   it('lists processes by memory, largest first', () => {

@@ -227,31 +227,20 @@ describe('SSH transport: commands', () => {
     expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 8 }, (_, i) => `${i}\n`));
   });
 
-  it('runs 20 sequential commands on one connection quickly', async () => {
-    const started = performance.now();
-    const durations: number[] = [];
+  it('runs 20 sequential commands on one connection', async () => {
+    // Latency figures come from `npm run bench` (the SSH exec row), not from here.
     for (let i = 0; i < 20; i++) {
       const result = await shared.exec(`echo ${i}`, LIMITS);
       expect(result.stdout).toBe(`${i}\n`);
-      durations.push(result.durationMs);
+      expect(result.exitCode).toBe(0);
     }
-    const total = performance.now() - started;
-    console.log(
-      `20 sequential execs: ${total.toFixed(0)} ms total, ` +
-        `median ${durations.sort((a, b) => a - b)[10]!.toFixed(1)} ms per exec`,
-    );
-    // Loose on purpose: a figure for humans, not a benchmark. 40 ms delayed
-    // ACKs per channel (no TCP_NODELAY) would already show as ~1 s here.
-    expect(total).toBeLessThan(5_000);
   });
 });
 
 describe('SSH transport: connecting', () => {
-  it('logs the handshake time', async () => {
-    const started = performance.now();
+  it('connects and reports the server host key fingerprint', async () => {
     const transport = await connect();
     expect(transport.hostKeyFingerprint).toBe(sshd.hostKeyFingerprint);
-    console.log(`connect + handshake + auth: ${(performance.now() - started).toFixed(1)} ms`);
   });
 
   it('fails fast with CONNECTION_REFUSED on a closed port', async () => {
