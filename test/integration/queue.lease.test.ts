@@ -25,6 +25,12 @@ describe('claiming', () => {
     const poolA = new pg.Pool({ connectionString: db.url, max: 5 });
     const poolB = new pg.Pool({ connectionString: db.url, max: 5 });
     try {
+      // Both pools connected before either claims, so neither takes the whole queue alone.
+      const warm = async (pool: pg.Pool) =>
+        (await Promise.all(Array.from({ length: 5 }, () => pool.connect()))).forEach((c) =>
+          c.release(),
+        );
+      await Promise.all([warm(poolA), warm(poolB)]);
       const claimAll = async (pool: pg.Pool, worker: string) => {
         const got: string[] = [];
         const loops = Array.from({ length: 5 }, async () => {

@@ -177,8 +177,9 @@ describe('hostile SSH hosts', () => {
     expect(error.code).toBe(ScanErrorCode.COMMAND_TIMEOUT);
     expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs - 50);
     expect(elapsedMs).toBeLessThan(timeoutMs + SLACK_MS);
-    // Bytes did arrive during the wait: a trickle does not extend the deadline.
-    expect(server.stats.bytesSent).toBeGreaterThanOrEqual(3);
+    // Bytes did arrive during the wait (a third is due at ~2 s, too close to
+    // the deadline to count on): a trickle does not extend the deadline.
+    expect(server.stats.bytesSent).toBeGreaterThanOrEqual(2);
     await waitFor('the channel to close', () => server.stats.channelsClosed === 1);
     const sent = server.stats.bytesSent;
     await new Promise((r) => setTimeout(r, 1_200));
@@ -414,9 +415,9 @@ describe('hostile SSH hosts: memory (own process)', () => {
     expect(r.peaks.rss).toBeLessThan(RSS_CEILING);
     // The sampled peak counts garbage the collector has not reached yet (ssh2's
     // decryption buffers, the copies' originals), so it only gets a loose bound;
-    // seen: 96-97 MB. What the cap promises is checked after a forced GC: once
+    // seen: 85-97 MB. What the cap promises is checked after a forced GC: once
     // a run is rejected, nothing of its output stays pinned.
-    expect(r.peaks.arrayBuffers).toBeLessThan(2 * 64 * MiB);
+    expect(r.peaks.arrayBuffers).toBeLessThan(3 * 64 * MiB);
     expect(r.retained).toHaveLength(4);
     for (const bytes of r.retained) expect(bytes - r.baseline.arrayBuffers).toBeLessThan(4 * MiB);
   });
@@ -465,7 +466,8 @@ describe('hostile SSH hosts: many at once in this process', () => {
     for (const { error } of outcomes) expect(error.code).toBe(ScanErrorCode.COMMAND_TIMEOUT);
     expect(slowest).toBeLessThan(timeoutMs + SLACK_MS);
     // Absolute RSS is checked in the child process above; here, the growth.
-    expect(peaks.peakRss - baseline.rss).toBeLessThan(32 * MiB);
+    // Loose: jest's own process also grows with JIT code and young garbage (seen: 1-5 MB).
+    expect(peaks.peakRss - baseline.rss).toBeLessThan(64 * MiB);
     for (const { signal } of execControllers) {
       expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     }

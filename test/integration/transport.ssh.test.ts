@@ -190,10 +190,12 @@ describe('SSH transport: commands', () => {
 
   it('rejects endless output with OUTPUT_LIMIT without buffering it', async () => {
     const rssBefore = process.memoryUsage().rss;
-    const err = await rejection(shared.exec('yes', { timeoutMs: 10_000, maxBytes: 1024 * 1024 }));
+    const err = await rejection(
+      shared.exec('yes hostscan-ssh-flood', { timeoutMs: 10_000, maxBytes: 1024 * 1024 }),
+    );
     expect(err.code).toBe(ScanErrorCode.OUTPUT_LIMIT);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
-    expect(await remoteLeftovers(shared, 'yes ')).toBe('');
+    expect(await remoteLeftovers(shared, 'yes hostscan-ssh-flood')).toBe('');
     // The connection survives a killed channel.
     expect((await shared.exec('echo still here', LIMITS)).stdout).toBe('still here\n');
   });

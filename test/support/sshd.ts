@@ -219,7 +219,10 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   const sshd: TestSshd = {
     kind: 'openssh',
     host: '127.0.0.1',
-    port,
+    // A getter: a relaunch (swapHostKey) that lost its port to another process moves.
+    get port() {
+      return port;
+    },
     username,
     privateKey,
     hostKeyFingerprint: await fingerprintOf(`${hostKeyPath}.pub`),
