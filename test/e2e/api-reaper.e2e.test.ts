@@ -37,5 +37,6 @@ it('re-queues a scan whose worker vanished, with only an API process running', a
   }
   expect(row.status).toBe('PENDING');
   expect(row.worker_id).toBeNull();
-  expect(api.logs()).toMatch(/reaped an expired lease/);
+  // The log line is written after the reap commits: wait for it, do not race it.
+  await expect(api.waitForLog(/reaped an expired lease/, 5_000)).resolves.toBeTruthy();
 });

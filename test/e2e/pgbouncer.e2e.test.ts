@@ -124,7 +124,8 @@ it('runs a scan and streams its events with every connection through PgBouncer',
   // Every other session on the database is one of PgBouncer's server connections.
   const { rows } = await check.query<{ n: number }>(
     `select count(*)::int as n from pg_stat_activity
-     where datname = current_database() and pid <> pg_backend_pid()`,
+     where datname = current_database() and pid <> pg_backend_pid()
+       and backend_type = 'client backend'`,
   );
   process.stdout.write(
     `[pgbouncer] ${stream.length} events through PgBouncer 1.18 in transaction mode; ` +

@@ -72,7 +72,11 @@ it('closes the WebSocket of a key revoked while LISTEN was down, once LISTEN is 
     ADMIN_TOKEN,
     `mutation { createApiKey(input: { name: "revoked-in-outage", role: VIEWER }) { token apiKey { id } } }`,
   );
-  const client = wsClient(api.wsUrl, created.createApiKey.token);
+  let onConnected!: () => void;
+  const connected = new Promise<void>((r) => (onConnected = r));
+  // The server acknowledges the connection only after it has registered the
+  // socket under its key (and checked the key is not revoked).
+  const client = wsClient(api.wsUrl, created.createApiKey.token, { connected: onConnected });
   clients.push(client);
   let closedAt: number | null = null;
   const closed = new Promise<number>((resolve) => {
@@ -88,8 +92,7 @@ it('closes the WebSocket of a key revoked while LISTEN was down, once LISTEN is 
       },
     );
   });
-  // The subscription is registered once the server has answered an operation on it.
-  await new Promise((r) => setTimeout(r, 500));
+  await connected;
   const [listenPid] = await listenBackends();
   expect(listenPid).toBeDefined();
 

@@ -1,4 +1,4 @@
-import { type Client, createClient } from 'graphql-ws';
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface GraphQLResponse<T> {
@@ -37,13 +37,14 @@ export async function gqlOk<T = Record<string, unknown>>(
   return body.data!;
 }
 
-export function wsClient(url: string, token: string | null): Client {
+export function wsClient(url: string, token: string | null, on?: ClientOptions['on']): Client {
   return createClient({
     url,
     webSocketImpl: WebSocket,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
     retryAttempts: 0,
     lazy: true,
+    ...(on ? { on } : {}),
   });
 }
 

@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 
-import { findFreePort } from '../../src/util/net';
 import { PROJECT_ROOT } from '../../src/util/paths';
 
 export interface RunningService {
@@ -32,12 +31,13 @@ export interface ServiceOptions {
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const entry = options.entry ?? 'main';
-  const port = options.env.PORT ? Number(options.env.PORT) : await findFreePort();
+  // PORT 0: the service binds a port the kernel picks and logs its URL, so no
+  // other process can take the port between choosing it and binding it.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LOG_LEVEL: 'info',
-    PORT: String(port),
+    PORT: '0',
     ...options.env,
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
@@ -62,9 +62,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   child.stderr!.on('data', onData);
 
   const service: RunningService = {
-    port,
-    httpUrl: `http://127.0.0.1:${port}/graphql`,
-    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    port: 0,
+    httpUrl: '',
+    wsUrl: '',
     child,
     logs: () => text,
     waitForLog(pattern, timeoutMs = 30_000) {
@@ -92,10 +92,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async stop(timeoutMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
+      // The last log lines may still be in the pipe at 'exit': wait for 'close'
+      // too (bounded, in case a grandchild holds the pipe open).
+      const closed = once(child, 'close');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const [code] = (await exited) as [number | null];
       clearTimeout(timer);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
       return code;
     },
   };
@@ -107,6 +111,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   try {
     await Promise.race([service.waitForLog(ready, options.startTimeoutMs ?? 60_000), exited]);
+    if (entry !== 'worker') {
+      // The "API listening" line comes before any later ready line.
+      const line = await service.waitForLog(/"url":"http:\/\/[^"]+:(\d+)\/graphql"/, 30_000);
+      service.port = Number(/:(\d+)\/graphql"$/.exec(line)![1]);
+      service.httpUrl = `http://127.0.0.1:${service.port}/graphql`;
+      service.wsUrl = `ws://127.0.0.1:${service.port}/graphql`;
+    }
   } catch (e) {
     await service.stop(2_000);
     throw e;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -150,12 +150,28 @@ describe('processes probe on this machine', () => {
     expect(list.length).toBeLessThanOrEqual(TOP_PROCESSES);
     const rss = list.map((p) => p.rssBytes);
     expect(rss).toEqual([...rss].sort((a, b) => b - a));
-    for (const p of list.slice(0, 3)) {
-      if (!existsSync(`/proc/${p.pid}/status`)) continue;
-      const now = (procValue(`/proc/${p.pid}/status`, 'VmRSS') ?? 0) * 1024;
-      expect(Math.abs(now - p.rssBytes)).toBeLessThanOrEqual(p.rssBytes * 0.25 + 8 * 1024 * 1024);
-      expect(p.user).toBe(userOf(p.pid));
+    // The largest processes are often other test workers, whose memory moves
+    // and which may exit (or linger as zombies, with no VmRSS) between ps and
+    // the read: those are skipped, and the tolerance allows for growth. A unit
+    // mix-up (KiB read as bytes) is off by 1024x, far outside it.
+    let compared = 0;
+    for (const p of list.slice(0, 5)) {
+      let kib: number | null;
+      let user: string;
+      try {
+        kib = procValue(`/proc/${p.pid}/status`, 'VmRSS');
+        user = userOf(p.pid);
+      } catch {
+        continue; // exited
+      }
+      if (kib === null) continue;
+      expect(Math.abs(kib * 1024 - p.rssBytes)).toBeLessThanOrEqual(
+        p.rssBytes * 0.5 + 16 * 1024 * 1024,
+      );
+      expect(p.user).toBe(user);
+      compared++;
     }
+    expect(compared).toBeGreaterThan(0);
   }
 
   it('agrees with /proc through procps ps', () => {
