@@ -87,6 +87,9 @@ function gatherWithAnsible(): { facts: AnsibleFacts; ms: number } {
         ANSIBLE_STDOUT_CALLBACK: 'minimal',
         ANSIBLE_NOCOLOR: '1',
         ANSIBLE_HOST_KEY_CHECKING: 'False',
+        // No ControlPersist master: it outlived the test by 60 s, holding a
+        // connection to the test's sshd (and jest's worker from exiting).
+        ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
         ANSIBLE_LOCAL_TEMP: path.join(tmp, 'ansible-local'),
       },
     },
