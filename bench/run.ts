@@ -69,10 +69,12 @@ async function main(): Promise<void> {
         )
       ).startScan.scan.id;
 
-    // 0. The SSH transport alone: connect, then sequential commands on one connection.
+    // 0. The SSH transport alone: connect, then sequential commands on one
+    // connection, with TCP_NODELAY (as scans run) and without (to show why).
     const connects: number[] = [];
-    const execs: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    const execs = { on: [] as number[], off: [] as number[] };
+    for (let i = 0; i < 6; i++) {
+      const noDelay = i !== 1;
       const t = performance.now();
       const transport = await connectSsh({
         host: '127.0.0.1',
@@ -80,14 +82,15 @@ async function main(): Promise<void> {
         username: sshd.username,
         privateKey: sshd.privateKey,
         hostKeyPolicy: 'tofu',
+        tcpNoDelay: noDelay,
       });
-      connects.push(performance.now() - t);
+      if (noDelay) connects.push(performance.now() - t);
       try {
-        if (i === 0) {
+        if (i < 2) {
           for (let j = 0; j < EXEC_RUNS; j++) {
             const e = performance.now();
             await transport.exec('true', { timeoutMs: 10_000, maxBytes: 1024 });
-            execs.push(performance.now() - e);
+            execs[noDelay ? 'on' : 'off'].push(performance.now() - e);
           }
         }
       } finally {
@@ -99,10 +102,15 @@ async function main(): Promise<void> {
       'SSH connect + handshake + public-key auth (5 runs)',
       `p50 ${ms1(pct(connects, 50))}, max ${ms1(Math.max(...connects))}`,
     ]);
-    rows.push([
-      `SSH exec of \`true\` on one connection (${EXEC_RUNS} sequential)`,
-      `p50 ${ms1(pct(execs, 50))}, p95 ${ms1(pct(execs, 95))}`,
-    ]);
+    for (const [mode, values] of [
+      ['TCP_NODELAY', execs.on],
+      ['Nagle on, for comparison', execs.off],
+    ] as const) {
+      rows.push([
+        `SSH exec of \`true\` on one connection (${EXEC_RUNS} sequential, ${mode})`,
+        `p50 ${ms1(pct(values, 50))}, p95 ${ms1(pct(values, 95))}`,
+      ]);
+    }
 
     // 1. One scan at a time: startScan → first RUNNING event → COMPLETED event.
     const total: number[] = [];

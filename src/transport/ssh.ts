@@ -48,6 +48,11 @@ export interface SshConnectOptions {
    * closes the connection and running commands reject with CANCELLED.
    */
   signal?: AbortSignal;
+  /**
+   * TCP_NODELAY on the socket. Default true; false exists only so
+   * `npm run bench` can show what it saves per command.
+   */
+  tcpNoDelay?: boolean;
 }
 
 const DEFAULT_PORT = 22;
@@ -118,10 +123,11 @@ function openSocket(
   timeoutMs: number,
   target: string,
   signal: AbortSignal | undefined,
+  noDelay: boolean,
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
-    socket.setNoDelay(true);
+    socket.setNoDelay(noDelay);
     const timer = setTimeout(() => {
       finish(
         new ScanError(
@@ -172,6 +178,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
     options.connectTimeoutMs ?? readyTimeoutMs,
     target,
     signal,
+    options.tcpNoDelay ?? true,
   );
   const expected =
     options.expectedHostKeyFingerprint != null
