@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../services/api-key.service';
 import type { CredentialService } from '../services/credential.service';
 import type { HostService } from '../services/host.service';
 import type { ScanService } from '../services/scan.service';
+import type { WorkerService } from '../services/worker.service';
 import type { Loaders } from './loaders';
 
 /** What every resolver gets: one EntityManager fork and one set of loaders per operation. */
@@ -17,6 +18,7 @@ export interface AppContext {
   apiKeys: ApiKeyService;
   credentials: CredentialService;
   hosts: HostService;
+  workers: WorkerService;
   hub: EventHub;
   /** WebSocket operations only: drops the connection of a subscriber that stopped reading. */
   dropConnection?: () => void;

@@ -10,6 +10,7 @@ import { CredentialResolver } from './credential/credential.resolver';
 import { HostResolver } from './host/host.resolver';
 import { ScanResolver } from './scan/scan.resolver';
 import { ScanSubscriptionResolver } from './scan/scan-subscription.resolver';
+import { WorkerResolver } from './worker/worker.resolver';
 
 export const RESOLVERS = [
   ScanResolver,
@@ -17,6 +18,7 @@ export const RESOLVERS = [
   HostResolver,
   ApiKeyResolver,
   CredentialResolver,
+  WorkerResolver,
 ] as const;
 
 /** Builds the executable schema; `schema.graphql` at the root is its printed form. */

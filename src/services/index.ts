@@ -7,6 +7,7 @@ import { ApiKeyService } from './api-key.service';
 import { CredentialService } from './credential.service';
 import { HostService } from './host.service';
 import { ScanService } from './scan.service';
+import { WorkerService } from './worker.service';
 
 /** The use cases resolvers call; one set per API process. */
 export interface Services {
@@ -14,6 +15,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   credentials: CredentialService;
   hosts: HostService;
+  workers: WorkerService;
 }
 
 export function createServices(
@@ -27,5 +29,6 @@ export function createServices(
     apiKeys: new ApiKeyService(pool),
     credentials: new CredentialService(pool, vault),
     hosts: new HostService(pool),
+    workers: new WorkerService(pool),
   };
 }

@@ -12,6 +12,7 @@ import {
   reapExpiredLeases,
 } from '../queue/lease';
 import { PgListener } from '../queue/listener';
+import { pruneWorkers, WorkerPresence } from '../queue/presence';
 import { sleep } from '../util/net';
 import { executeScan, type StopReason } from './execute-scan';
 
@@ -57,9 +58,22 @@ export class Worker {
   private draining = false;
   /** Leases whose heartbeat is in flight (it may retry through an outage): no second one. */
   private readonly beating = new WeakSet<Lease>();
+  /** This process's row in `workers` (Query.workers). */
+  private readonly presence: WorkerPresence;
+  private prunedAt = 0;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
+    const { config } = options;
+    this.presence = new WorkerPresence({
+      pool: options.pool,
+      log: this.log,
+      id: config.workerId,
+      hostname: config.hostname,
+      pools: config.pools,
+      concurrency: config.concurrency,
+      ttlMs: config.leaseMs,
+    });
     if (options.eventsMode === 'poll') return;
     this.listener = new PgListener({
       connectionString: options.connectionString,
@@ -82,6 +96,8 @@ export class Worker {
   async start(): Promise<void> {
     const { config } = this.options;
     await this.listener?.start();
+    await this.presence.beat();
+    this.timers.push(setInterval(() => void this.presence.beat(), config.heartbeatMs));
     this.timers.push(setInterval(() => this.fill(), config.pollIntervalMs));
     this.timers.push(setInterval(() => void this.reap(), config.reaperIntervalMs));
     this.log.info(
@@ -104,6 +120,7 @@ export class Worker {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.presence.markStopping();
     // A claim that was in flight either starts its scan before the snapshot
     // below or is released at once (see fill).
     await this.claimLoop;
@@ -116,6 +133,7 @@ export class Worker {
       await all();
     }
     await this.listener?.stop();
+    await this.presence.remove();
     this.log.info('worker stopped');
   }
 
@@ -287,6 +305,11 @@ export class Worker {
         );
       }
       if (rows.some((r) => r.status === 'PENDING')) this.fill();
+      if (Date.now() - this.prunedAt > 60_000) {
+        this.prunedAt = Date.now();
+        const pruned = await pruneWorkers(this.options.pool);
+        if (pruned > 0) this.log.info({ workers: pruned }, 'pruned workers gone for a day');
+      }
     } catch (e) {
       this.log.warn({ err: toError(e) }, 'reaper failed');
     }

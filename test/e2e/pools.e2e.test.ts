@@ -110,3 +110,44 @@ it('treats the same idempotency key with another pool as a different request', a
   expect(second.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   expect(second.body.errors?.[0]?.message).toMatch(/idempotencyKey/);
 });
+
+const WORKERS = `query($pool: String) { workers(pool: $pool) { id hostname pools concurrency running state startedAt lastSeenAt } }`;
+
+interface WorkerView {
+  id: string;
+  hostname: string;
+  pools: string[];
+  concurrency: number;
+  running: number;
+  state: string;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+async function workers(pool?: string): Promise<WorkerView[]> {
+  return (
+    await gqlOk<{ workers: WorkerView[] }>(stack.service.httpUrl, ADMIN_TOKEN, WORKERS, { pool })
+  ).workers;
+}
+
+it('lists the running workers and the pools they serve, so an unserved pool shows', async () => {
+  const all = await workers();
+  expect(all.map((w) => [w.id, w.pools, w.state])).toEqual([
+    ['dmz-worker', ['dmz'], 'ACTIVE'],
+    ['main-worker', ['default'], 'ACTIVE'],
+  ]);
+  for (const w of all) {
+    expect(w.concurrency).toBeGreaterThan(0);
+    expect(Date.parse(w.lastSeenAt)).toBeGreaterThanOrEqual(Date.parse(w.startedAt));
+  }
+  expect((await workers('dmz')).map((w) => w.id)).toEqual(['dmz-worker']);
+  expect(await workers('lab')).toEqual([]);
+  const { body } = await gql(stack.service.httpUrl, ADMIN_TOKEN, WORKERS, { pool: 'Not A Pool' });
+  expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+});
+
+it('removes a worker that stopped cleanly from the list', async () => {
+  expect(await dmzWorker.stop()).toBe(0);
+  expect(dmzWorker.logs()).toMatch(/"msg":"worker stopped"/);
+  expect((await workers()).map((w) => w.id)).toEqual(['main-worker']);
+});

@@ -5,10 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
+import { buildSchema } from 'graphql';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
+import { PROJECT_ROOT } from '../../src/util/paths';
 import { gql, gqlOk, wsClient } from '../support/graphql';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 import { ensureUser } from '../support/users';
@@ -73,6 +77,7 @@ const OPERATIONS: Array<{
   { name: 'scans', need: 'VIEWER', query: `query { scans(first: 1) { totalCount } }` },
   { name: 'scanHistory', need: 'VIEWER', query: `query { scanHistory(first: 1) { totalCount } }` },
   { name: 'host', need: 'VIEWER', query: `query { host(hostname: "nowhere.invalid") { id } }` },
+  { name: 'workers', need: 'VIEWER', query: `query { workers { id } }` },
   {
     name: 'startScan',
     need: 'OPERATOR',
@@ -141,6 +146,14 @@ async function overWs(client: Client, query: string, variables?: Record<string, 
 }
 
 describe('role matrix', () => {
+  it('covers every query and mutation in schema.graphql', () => {
+    const schema = buildSchema(readFileSync(path.join(PROJECT_ROOT, 'schema.graphql'), 'utf8'));
+    const fields = [schema.getQueryType(), schema.getMutationType()].flatMap((t) =>
+      Object.keys(t!.getFields()),
+    );
+    expect(OPERATIONS.map((op) => op.name).sort()).toEqual(fields.sort());
+  });
+
   for (const transport of ['HTTP', 'WS'] as const) {
     for (const role of ['VIEWER', 'OPERATOR', 'ADMIN'] as const) {
       it(`${transport} as ${role}: allows exactly the operations the role includes`, async () => {

@@ -6,6 +6,7 @@ export { ScanAttemptEntity } from './scan-attempt.entity';
 export { ScanEventEntity } from './scan-event.entity';
 export { ScanResultEntity } from './scan-result.entity';
 export { ScanStepEntity } from './scan-step.entity';
+export { WorkerEntity } from './worker.entity';
 
 import { ApiKeyEntity } from './api-key.entity';
 import { CredentialEntity } from './credential.entity';
@@ -15,6 +16,7 @@ import { ScanAttemptEntity } from './scan-attempt.entity';
 import { ScanEventEntity } from './scan-event.entity';
 import { ScanResultEntity } from './scan-result.entity';
 import { ScanStepEntity } from './scan-step.entity';
+import { WorkerEntity } from './worker.entity';
 
 export const ENTITIES = [
   ApiKeyEntity,
@@ -25,4 +27,5 @@ export const ENTITIES = [
   ScanEventEntity,
   ScanResultEntity,
   ScanStepEntity,
+  WorkerEntity,
 ];
