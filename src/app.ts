@@ -137,7 +137,7 @@ export async function startApp(options: AppOptions): Promise<App> {
           pool,
           config.worker,
           vault,
-          new RateLimiter(config.startScanPerMinute, config.startScanBurst),
+          new RateLimiter(pool, config.startScanPerMinute, config.startScanBurst),
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,

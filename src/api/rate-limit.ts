@@ -1,28 +1,26 @@
+import type pg from 'pg';
+
 /**
  * A token bucket per key: `perMinute` tokens refill over a minute, up to
- * `burst`. In memory, per API process: with N API processes a key may start
- * up to N times the rate, which is fine for its purpose (stopping a runaway
- * script, not billing).
+ * `burst`. The buckets live in PostgreSQL (`rate_limits`), so every API
+ * process draws on the same one: N API processes do not give a key N times
+ * the rate. One statement per call; the function locks the key's row, so
+ * concurrent calls never take more tokens than there are.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
   constructor(
+    private readonly pool: pg.Pool,
     private readonly perMinute: number,
     private readonly burst: number,
   ) {}
 
-  /** Takes a token; returns 0 when allowed, else the seconds until one is free. */
-  take(key: string, now = Date.now()): number {
-    const rate = this.perMinute / 60_000;
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - b.tokens) / rate / 1000);
+  /** Takes a token; resolves 0 when allowed, else the whole seconds until one is free. */
+  async take(key: string): Promise<number> {
+    const { rows } = await this.pool.query<{ wait: number }>(
+      'select hostscan_take_token($1, $2, $3) as wait',
+      [key, this.perMinute / 60, this.burst],
+    );
+    const wait = rows[0]!.wait;
+    return wait > 0 ? Math.max(1, Math.ceil(wait)) : 0;
   }
 }

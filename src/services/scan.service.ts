@@ -44,7 +44,7 @@ export class ScanService {
   ) {}
 
   async start(principal: Principal, input: StartScanInput): Promise<Scan> {
-    const wait = this.limiter?.take(principal.keyId ?? principal.name) ?? 0;
+    const wait = (await this.limiter?.take(principal.keyId ?? principal.name)) ?? 0;
     if (wait > 0) {
       throw apiError(
         'RATE_LIMITED',

@@ -1,6 +1,7 @@
 export { ApiKeyEntity } from './api-key.entity';
 export { CredentialEntity } from './credential.entity';
 export { HostEntity } from './host.entity';
+export { RateLimitEntity } from './rate-limit.entity';
 export { ScanEntity } from './scan.entity';
 export { ScanAttemptEntity } from './scan-attempt.entity';
 export { ScanEventEntity } from './scan-event.entity';
@@ -11,6 +12,7 @@ export { WorkerEntity } from './worker.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { CredentialEntity } from './credential.entity';
 import { HostEntity } from './host.entity';
+import { RateLimitEntity } from './rate-limit.entity';
 import { ScanEntity } from './scan.entity';
 import { ScanAttemptEntity } from './scan-attempt.entity';
 import { ScanEventEntity } from './scan-event.entity';
@@ -22,6 +24,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   CredentialEntity,
   HostEntity,
+  RateLimitEntity,
   ScanEntity,
   ScanAttemptEntity,
   ScanEventEntity,
