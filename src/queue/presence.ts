@@ -46,8 +46,18 @@ export class WorkerPresence {
 
   constructor(private readonly options: PresenceOptions) {}
 
-  /** Announces or renews the row; never throws. */
-  async beat(): Promise<void> {
+  /** The write in flight, if any: beats never overlap, so an older one cannot land last. */
+  private inFlight: Promise<void> | null = null;
+
+  /** Announces or renews the row; never throws. A beat while one is in flight joins it. */
+  beat(): Promise<void> {
+    this.inFlight ??= this.write().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private async write(): Promise<void> {
     const o = this.options;
     try {
       await withTimeout(
@@ -74,11 +84,13 @@ export class WorkerPresence {
   /** A graceful shutdown began: shown as STOPPING until the row is removed. */
   async markStopping(): Promise<void> {
     this.stopping = true;
+    await this.inFlight; // it may have been sent with stopping = false
     await this.beat();
   }
 
   /** The worker stopped: its row goes. Never throws (the row then expires). */
   async remove(): Promise<void> {
+    await this.inFlight;
     try {
       await withTimeout(
         this.options.pool.query(`delete from workers where id = $1`, [this.options.id]),

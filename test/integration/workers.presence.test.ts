@@ -153,3 +153,17 @@ it('never throws when the database refuses the write, and logs once until it wor
   expect(msgs).toEqual(['could not record worker presence', 'worker presence recorded again']);
   expect((await service.list(null)).map((w) => w.id)).toEqual(['w-j']);
 });
+
+it('never overlaps its writes, so a shutdown is not overwritten by an older beat', async () => {
+  const p = presence('w-k');
+  await p.beat();
+  // A beat in flight when the shutdown begins must not land after it.
+  const inFlight = p.beat();
+  const stopping = p.markStopping();
+  await Promise.all([inFlight, stopping]);
+  expect((await service.list(null)).map((w) => w.state)).toEqual(['STOPPING']);
+  const again = p.beat();
+  await p.remove();
+  await again;
+  expect(await service.list(null)).toEqual([]);
+});
