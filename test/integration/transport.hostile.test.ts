@@ -419,7 +419,11 @@ describe('hostile SSH hosts: memory (own process)', () => {
     // a run is rejected, nothing of its output stays pinned.
     expect(r.peaks.arrayBuffers).toBeLessThan(3 * 64 * MiB);
     expect(r.retained).toHaveLength(4);
-    for (const bytes of r.retained) expect(bytes - r.baseline.arrayBuffers).toBeLessThan(4 * MiB);
+    // The hostile server runs in the same process: the flood it had queued
+    // on its socket when the channel closed also counts (seen: 0.0-4.1 MB).
+    // A run's output left pinned would be tens of MB (60 MB when the
+    // buffer's compaction was removed).
+    for (const bytes of r.retained) expect(bytes - r.baseline.arrayBuffers).toBeLessThan(16 * MiB);
   });
 
   it('ends COMMAND_TIMEOUT for 20 concurrent drip and silent hosts, with RSS under 256 MB', async () => {
