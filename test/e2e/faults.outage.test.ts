@@ -17,8 +17,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import pg from 'pg';
-
+import { testPool } from '../support/db';
 import { type FaultsCluster, startFaultsCluster, startPortFanIn } from '../support/faults-cluster';
 import {
   type ControlledDatabase,
@@ -52,7 +51,7 @@ beforeAll(async () => {
   dbDir = path.join(tmp, 'db');
   db = await startControlledDatabase(dbDir);
   const url = db.url;
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const pool = testPool(url, 5);
   // The test's own connections die with the server too.
   pool.on('error', () => undefined);
   pool.on('connect', (c) => c.on('error', () => undefined));

@@ -3,12 +3,12 @@
  * mode): no LISTEN connection, one read of the log per poll for every
  * subscriber, and the same guarantees as with LISTEN.
  */
-import pg from 'pg';
+import type pg from 'pg';
 
 import { EventHub, type ProgressEvent } from '../../src/events/hub';
 import { createLogger } from '../../src/logger';
 import { claimScan } from '../../src/queue/lease';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { insertScan } from '../support/fixtures';
 
 const POLL_MS = 100;
@@ -20,7 +20,7 @@ let queries: string[];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  hubPool = new pg.Pool({ connectionString: db.url, max: 5 });
+  hubPool = testPool(db.url, 5);
   // Count what the hub reads, to prove reads do not scale with subscribers.
   const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
   queries = [];

@@ -1,7 +1,7 @@
 import pg from 'pg';
 
 import { claimScan, LeaseLostError, reapExpiredLeases } from '../../src/queue/lease';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { eventsOf, expireLeases, insertScan, scanRow } from '../support/fixtures';
 
 let db: TestDatabase;
@@ -22,8 +22,8 @@ describe('claiming', () => {
   it('never gives one scan to two workers claiming at the same time', async () => {
     const scans = await Promise.all(Array.from({ length: 40 }, () => insertScan(db.pool)));
     // Two workers, each with its own connection pool, racing on the queue.
-    const poolA = new pg.Pool({ connectionString: db.url, max: 5 });
-    const poolB = new pg.Pool({ connectionString: db.url, max: 5 });
+    const poolA = testPool(db.url, 5);
+    const poolB = testPool(db.url, 5);
     try {
       // Both pools connected before either claims, so neither takes the whole queue alone.
       const warm = async (pool: pg.Pool) =>

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import pg from 'pg';
+import type pg from 'pg';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { Scan } from '../../src/graphql/scan/scan.type';
@@ -23,7 +23,7 @@ import * as sql from '../../src/queue/sql';
 import { ScanService } from '../../src/services/scan.service';
 import type { HostTransport } from '../../src/transport';
 import { type DbRetry, pinOnFirstContact } from '../../src/worker/connect';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { insertScan, scanRow } from '../support/fixtures';
 
 let db: TestDatabase;
@@ -41,9 +41,9 @@ const MAX_ATTEMPTS = 50;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  apiPool = new pg.Pool({ connectionString: db.url, max: 3 });
-  workerPool = new pg.Pool({ connectionString: db.url, max: 3 });
-  otherPool = new pg.Pool({ connectionString: db.url, max: 3 });
+  apiPool = testPool(db.url, 3);
+  workerPool = testPool(db.url, 3);
+  otherPool = testPool(db.url, 3);
   scans = new ScanService(apiPool, { defaultScanTimeoutSeconds: 600, maxAttempts: MAX_ATTEMPTS });
 });
 

@@ -2,10 +2,9 @@
  * startScan's rate limit on a real PostgreSQL: token buckets in
  * `rate_limits`, shared by every API process.
  */
-import pg from 'pg';
 
 import { RateLimiter } from '../../src/api/rate-limit';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 
 let db: TestDatabase;
 
@@ -65,10 +64,7 @@ it('keeps keys apart', async () => {
 
 it('shares one bucket between API processes: 60 concurrent calls through two pools take exactly the burst', async () => {
   // Two pools stand for two API processes, each with its own connections.
-  const pools = [
-    new pg.Pool({ connectionString: db.url, max: 5 }),
-    new pg.Pool({ connectionString: db.url, max: 5 }),
-  ];
+  const pools = [testPool(db.url, 5), testPool(db.url, 5)];
   try {
     const limiters = pools.map((p) => new RateLimiter(p, 1, 20));
     const waits = await Promise.all(

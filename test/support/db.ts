@@ -16,6 +16,18 @@ function withDatabase(url: string, name: string): string {
 }
 
 /**
+ * A pool for a test's own use. The error listener matters: pg-pool's end()
+ * resolves before its clients' backends have exited, so a database dropped
+ * (with force) right after terminates them, and an idle client's error with
+ * no listener on its pool would fail the whole test file.
+ */
+export function testPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
  * A fresh, migrated database for one test file, cloned from the run's
  * template; with `empty`, a database with no tables at all (from template0).
  */
@@ -32,8 +44,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     await admin.end();
   }
   const url = withDatabase(adminUrl, name);
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  pool.on('error', () => undefined);
+  const pool = testPool(url, 10);
   return {
     url,
     name,
