@@ -406,8 +406,8 @@ export async function expectOutageLongerThanLeaseRerunsScans(ctx: OutageContext)
 
 /**
  * The outage is shorter than the lease (20 s): step writes and heartbeats
- * that come due while the database is down retry and go through, and every
- * scan completes on its first attempt.
+ * that come due while the database is down retry, the writes go through,
+ * and every scan completes on its first attempt.
  */
 export async function expectOutageShorterThanLeaseRidesItOut(ctx: OutageContext): Promise<void> {
   const env = {
@@ -432,7 +432,16 @@ export async function expectOutageShorterThanLeaseRidesItOut(ctx: OutageContext)
   );
   // Step writes that came due while the database was down went through later.
   expect(retried.filter((l) => l.op === 'write').length).toBeGreaterThan(0);
-  expect(retried.filter((l) => l.op === 'heartbeat').length).toBeGreaterThan(0);
+  // Heartbeats that came due were retried too. Whether one then went through
+  // is a race with the scan's own end (a scan that finishes first ends its
+  // heartbeat's retries), so count the retrying, not the success.
+  const heartbeatsRetrying = run.workers.flatMap((w) =>
+    logLines(w).filter(
+      (l) =>
+        l.msg === 'database unreachable; retrying while the lease lasts' && l.op === 'heartbeat',
+    ),
+  );
+  expect(heartbeatsRetrying.length).toBeGreaterThan(0);
   for (const id of run.ids) {
     const messages = (await eventLog(ctx.pool, id)).map((e) => e.message);
     expect(messages).not.toContain('lease expired; re-queued');
