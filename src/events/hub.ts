@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { PgListener } from '../queue/listener';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
-import { backoffMs } from '../util/net';
+import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
 import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
 
@@ -315,7 +315,7 @@ export class EventHub {
       )
       .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
       .catch((e: unknown) => {
-        const delay = Math.max(100, backoffMs(attempt, 250, 5_000));
+        const delay = delayFor(CATCH_UP_RETRY, attempt);
         this.log.warn({ err: toError(e), retryInMs: delay }, 'dashboard catch-up failed');
         setTimeout(() => this.catchUpDashboards(attempt + 1), delay).unref();
       });
@@ -365,7 +365,7 @@ export class EventHub {
       this.log.warn({ err: toError(e), scanId }, 'reading scan events failed');
       return;
     }
-    const delay = Math.max(100, backoffMs(failures, 250, 5_000));
+    const delay = delayFor(CATCH_UP_RETRY, failures);
     this.log.warn(
       { err: toError(e), scanId, failures, retryInMs: delay },
       'reading scan events failed; retrying',

@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks';
 
 import type pg from 'pg';
 
+import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-errors';
 import { type ScanErrorCode, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
 import { DEFAULT_POOL, type ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
-import { backoffMs, sleep } from '../util/net';
+import { sleep } from '../util/async';
+import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
 
@@ -19,73 +21,6 @@ export class LeaseLostError extends Error {
     super(`lease lost on scan ${scanId} attempt ${attempt}`);
     this.name = 'LeaseLostError';
   }
-}
-
-/**
- * Thrown when the database stayed unreachable for as long as this worker's
- * lease could still be valid: the attempt is abandoned, writing nothing, and
- * the reaper re-queues the scan once the lease has expired.
- */
-export class DatabaseUnavailableError extends Error {
-  constructor(
-    readonly scanId: string,
-    readonly attempt: number,
-    cause: unknown,
-  ) {
-    super(
-      `database unreachable for the rest of the lease on scan ${scanId} attempt ${attempt}: ${toError(cause).message}`,
-      { cause },
-    );
-    this.name = 'DatabaseUnavailableError';
-  }
-}
-
-/**
- * SQLSTATEs of a session the server ended: admin_shutdown, crash_shutdown,
- * cannot_connect_now, idle_in_transaction_session_timeout (a process that
- * stalled inside a transaction; a fresh one may still be in time).
- */
-const SERVER_GONE_CODES = new Set(['57P01', '57P02', '57P03', '25P03']);
-/** Socket-level failures to reach or keep talking to the server. */
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EAI_AGAIN',
-]);
-/** What pg and pg-pool say when a connection cannot be had or dies under a query. */
-const CONNECTION_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout|the database system is (starting up|shutting down|in recovery|not yet accepting connections)/i;
-
-/**
- * Whether `e` means the database could not be reached or dropped the
- * connection (restart, failover, network), as opposed to a statement that
- * failed. Looks through `cause` chains and AggregateErrors (a host name that
- * resolves to several addresses).
- */
-export function isDatabaseConnectionError(e: unknown, depth = 0): boolean {
-  if (e === null || typeof e !== 'object' || depth > 5) return false;
-  if (e instanceof DatabaseUnavailableError) return true;
-  const { code, message, cause, errors } = e as {
-    code?: unknown;
-    message?: unknown;
-    cause?: unknown;
-    errors?: unknown;
-  };
-  if (typeof code === 'string') {
-    if (code.startsWith('08') && code.length === 5) return true;
-    if (SERVER_GONE_CODES.has(code) || SOCKET_CODES.has(code)) return true;
-  }
-  if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
-  if (Array.isArray(errors) && errors.some((x) => isDatabaseConnectionError(x, depth + 1)))
-    return true;
-  return isDatabaseConnectionError(cause, depth + 1);
 }
 
 /**
@@ -169,7 +104,7 @@ export class Lease {
       } catch (e) {
         if (!isDatabaseConnectionError(e) || e instanceof DatabaseUnavailableError) throw e;
         failures++;
-        const wait = Math.max(25, backoffMs(failures, 100, 1_000));
+        const wait = delayFor(LEASE_WRITE_RETRY, failures);
         if (this.remainingMs - wait <= 0)
           throw new DatabaseUnavailableError(this.id, this.attempt, e);
         if (failures === 1) {

@@ -4,7 +4,8 @@ import pg from 'pg';
 
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
-import { backoffMs, sleep, withTimeout } from '../util/net';
+import { sleep, withTimeout } from '../util/async';
+import { delayFor, LISTEN_RECONNECT } from '../util/backoff';
 
 export interface ListenerOptions {
   connectionString: string;
@@ -80,7 +81,7 @@ export class PgListener extends EventEmitter {
       if (!this.stopped)
         // Capped low: after a database restart, owners catch up only once
         // LISTEN is back, so a long wait here is a long stall for them.
-        await sleep(backoffMs(failures, 200, 2_000) + 50, this.stopController.signal);
+        await sleep(delayFor(LISTEN_RECONNECT, failures), this.stopController.signal);
     }
   }
 

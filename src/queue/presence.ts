@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
-import { withTimeout } from '../util/net';
+import { withTimeout } from '../util/async';
 
 /** A presence write never holds up a worker (a shutdown, say) for longer. */
 const WRITE_TIMEOUT_MS = 3_000;

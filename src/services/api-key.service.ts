@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import type { Role } from '../auth/roles';
 import { generateToken, hashToken } from '../auth/tokens';
+import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
 import { badInput, notFound } from '../graphql/common/errors';
 import { isUuid } from './validate';
 
@@ -34,7 +35,7 @@ export class ApiKeyService {
       );
       return { token, apiKey: res.rows[0]! };
     } catch (e) {
-      if ((e as { code?: string }).code === '23505')
+      if (pgErrorCode(e) === PG_ERROR.UNIQUE_VIOLATION)
         throw badInput('input.name', 'is already taken');
       throw new Error('could not create the API key', { cause: e });
     }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { utils as sshUtils } from 'ssh2';
 
+import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
 import { apiError, badInput, notFound } from '../graphql/common/errors';
 import { credentialAad, type Vault } from '../secrets/vault';
 import { isUuid, validateUsername } from './validate';
@@ -87,7 +88,7 @@ export class CredentialService {
       );
       return res.rows[0]!;
     } catch (e) {
-      if ((e as { code?: string }).code === '23505')
+      if (pgErrorCode(e) === PG_ERROR.UNIQUE_VIOLATION)
         throw badInput('input.name', 'is already taken');
       throw new Error('could not store the credential', { cause: e });
     }

@@ -7,6 +7,7 @@ import type { RateLimiter } from '../api/rate-limit';
 import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
+import { PG_ERROR, pgConstraint, pgErrorCode } from '../db/pg-errors';
 import { isTerminal, TERMINAL_STATUSES, Transport } from '../domain/states';
 import { apiError, badInput, notFound } from '../graphql/common/errors';
 import {
@@ -96,15 +97,15 @@ export class ScanService {
       ]);
       return scanFromRow(res.rows[0]!);
     } catch (e) {
-      const err = e as { code?: string; constraint?: string };
-      if (err.code === '23505' && idempotencyKey) {
+      const unique = pgErrorCode(e) === PG_ERROR.UNIQUE_VIOLATION;
+      if (unique && idempotencyKey) {
         // Lost a race with the same key (whichever unique index tripped
         // first): the winner's scan is the answer.
         const existing = await this.findByIdempotencyKey(principal.name, idempotencyKey);
         if (existing)
           return this.sameRequestOrError(existing, { hostname, port, type: input.type, pool });
       }
-      if (err.code === '23505' && err.constraint === 'scans_one_active_per_host_type') {
+      if (unique && pgConstraint(e) === 'scans_one_active_per_host_type') {
         const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [
           host.id,
           input.type,

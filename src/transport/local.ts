@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 
-import { ScanError, ScanErrorCode } from '../domain/errors';
-import { asError } from './as-error';
+import { ScanError, ScanErrorCode, toError } from '../domain/errors';
 import { OutputBuffer } from './output-buffer';
 import type { ExecOptions, ExecResult, HostTransport } from './transport';
 
@@ -17,7 +16,7 @@ function killGroup(child: ChildProcess): void {
   } catch (e) {
     // ESRCH: the group is already gone, which is the state we want.
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') {
-      throw new Error(`cannot kill process group ${child.pid}`, { cause: asError(e) });
+      throw new Error(`cannot kill process group ${child.pid}`, { cause: toError(e) });
     }
   }
 }
@@ -54,7 +53,7 @@ function execLocal(command: string, options: ExecOptions): Promise<ExecResult> {
         killGroup(child);
       } catch (e) {
         // Report the original failure; the kill error rides along as its cause.
-        reject(new ScanError(err.code, err.message, { cause: asError(e) }));
+        reject(new ScanError(err.code, err.message, { cause: toError(e) }));
         return;
       }
       reject(err);

@@ -1,5 +1,5 @@
+import { toError } from '../domain/errors';
 import { ScanError, ScanErrorCode } from '../domain/errors';
-import { asError } from './as-error';
 
 /** What the host verifier decided, so a "Host denied" error can be told apart. */
 export type HostKeyRejection = 'mismatch' | 'unknown';
@@ -32,7 +32,7 @@ function ssh2Level(err: Error): string | undefined {
 
 /** Maps a socket-level error (from `net.connect` or ssh2's `client-socket`). */
 export function mapSocketError(e: unknown, target: string): ScanError {
-  const err = asError(e);
+  const err = toError(e);
   const code = errnoCode(err);
   if (code !== undefined && (DNS_CODES.has(code) || DNS_TRANSIENT_CODES.has(code))) {
     return new ScanError(ScanErrorCode.DNS_FAILURE, `cannot resolve ${target}: ${code}`, {
@@ -69,7 +69,7 @@ export function mapSsh2Error(
   target: string,
   rejection: HostKeyRejection | undefined,
 ): ScanError {
-  const err = asError(e);
+  const err = toError(e);
   const level = ssh2Level(err);
   if (rejection === 'mismatch') {
     return new ScanError(

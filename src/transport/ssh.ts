@@ -4,8 +4,8 @@ import net from 'node:net';
 import type { Algorithms, CipherAlgorithm, ClientChannel } from 'ssh2';
 import { Client } from 'ssh2';
 
+import { toError } from '../domain/errors';
 import { ScanError, ScanErrorCode } from '../domain/errors';
-import { asError } from './as-error';
 import { normaliseFingerprint, sha256Fingerprint } from './fingerprint';
 import { OutputBuffer } from './output-buffer';
 import { wrapRemoteCommand } from './shell';
@@ -261,7 +261,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
     } catch (e) {
       // ssh2 throws synchronously for unusable credentials (unparseable key,
       // wrong passphrase) and bad option values.
-      const err = asError(e);
+      const err = toError(e);
       fail(
         new ScanError(ScanErrorCode.AUTH_FAILED, `cannot use the credentials: ${err.message}`, {
           cause: err,
@@ -408,7 +408,7 @@ class SshTransport implements HostTransport {
         });
       } catch (e) {
         // ssh2 throws "Not connected" synchronously when the socket just went away.
-        const err = asError(e);
+        const err = toError(e);
         fail(
           new ScanError(ScanErrorCode.CONNECTION_TIMEOUT, `${this.target}: ${err.message}`, {
             cause: err,
@@ -420,7 +420,7 @@ class SshTransport implements HostTransport {
   }
 
   private channelOpenError(e: unknown): ScanError {
-    const err = asError(e);
+    const err = toError(e);
     if (!this.connected) return this.connectionError();
     // Typically the server's MaxSessions limit: a later attempt may succeed.
     return new ScanError(

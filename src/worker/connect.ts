@@ -3,9 +3,9 @@ import { promises as fs } from 'node:fs';
 import type pg from 'pg';
 
 import type { WorkerConfig } from '../config';
+import { isDatabaseConnectionError } from '../db/pg-errors';
 import { ScanError, ScanErrorCode } from '../domain/errors';
 import { Transport } from '../domain/states';
-import { isDatabaseConnectionError } from '../queue/lease';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { parseMasterKey, Vault } from '../secrets/vault';

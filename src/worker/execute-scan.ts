@@ -1,13 +1,14 @@
 import type pg from 'pg';
 
 import type { WorkerConfig } from '../config';
+import { DatabaseUnavailableError } from '../db/pg-errors';
 import { CONNECTION_ERROR_CODES, ScanError, ScanErrorCode, toScanError } from '../domain/errors';
 import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { probesFor } from '../probes';
-import { DatabaseUnavailableError, type Lease, LeaseLostError } from '../queue/lease';
+import { type Lease, LeaseLostError } from '../queue/lease';
 import type { HostTransport } from '../transport';
-import { backoffMs } from '../util/net';
+import { delayFor, SCAN_RETRY } from '../util/backoff';
 import { openTransport } from './connect';
 
 /**
@@ -202,7 +203,7 @@ async function endWithoutSteps(
   const retryable =
     cause instanceof ScanError && cause.retryable && err.code !== ScanErrorCode.SCAN_TIMEOUT;
   if (retryable && lease.attempt < lease.scan.max_attempts) {
-    const delay = backoffMs(lease.attempt, 1_000, 30_000);
+    const delay = delayFor(SCAN_RETRY, lease.attempt);
     log.info({ code: err.code, delayMs: delay }, 'transient connection failure; retrying later');
     await lease.requeue(delay, err, `attempt ${lease.attempt} failed: ${err.code}; retrying`, true);
     wakeAfter?.(delay + 10);

@@ -1,19 +1,13 @@
 import type pg from 'pg';
 
 import type { WorkerConfig } from '../config';
+import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-errors';
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
-import {
-  claimScan,
-  DatabaseUnavailableError,
-  isDatabaseConnectionError,
-  type Lease,
-  LeaseLostError,
-  reapExpiredLeases,
-} from '../queue/lease';
+import { claimScan, type Lease, LeaseLostError, reapExpiredLeases } from '../queue/lease';
 import { PgListener } from '../queue/listener';
 import { pruneWorkers, WorkerPresence } from '../queue/presence';
-import { sleep } from '../util/net';
+import { sleep } from '../util/async';
 import { executeScan, type StopReason } from './execute-scan';
 
 export interface WorkerOptions {
