@@ -1,5 +1,4 @@
-import { toError } from '../domain/errors';
-import { ScanError, ScanErrorCode } from '../domain/errors';
+import { ScanError, ScanErrorCode, toError } from '../domain/errors';
 
 /** What the host verifier decided, so a "Host denied" error can be told apart. */
 export type HostKeyRejection = 'mismatch' | 'unknown';

@@ -4,8 +4,7 @@ import net from 'node:net';
 import type { Algorithms, CipherAlgorithm, ClientChannel } from 'ssh2';
 import { Client } from 'ssh2';
 
-import { toError } from '../domain/errors';
-import { ScanError, ScanErrorCode } from '../domain/errors';
+import { ScanError, ScanErrorCode, toError } from '../domain/errors';
 import { normaliseFingerprint, sha256Fingerprint } from './fingerprint';
 import { OutputBuffer } from './output-buffer';
 import { wrapRemoteCommand } from './shell';
