@@ -3,7 +3,6 @@ import 'reflect-metadata';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 
-import { RateLimiter } from './api/rate-limit';
 import { type ApiServer, createApiServer } from './api/server';
 import { Authenticator, bootstrapAdminToken } from './auth/authenticator';
 import type { Config } from './config';
@@ -17,6 +16,7 @@ import { reapExpiredLeases } from './queue/lease';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
+import { RateLimiter } from './services/rate-limit';
 import { Worker } from './worker/worker';
 
 export interface AppOptions {

@@ -3,8 +3,8 @@ import path from 'node:path';
 
 import type pg from 'pg';
 
+import { Role } from '../domain/roles';
 import type { Logger } from '../logger';
-import { Role } from './roles';
 import { generateToken, hashToken, safeEqual } from './tokens';
 
 export interface Principal {

@@ -1,12 +1,7 @@
 import type { ScanResultData } from '../domain/result';
+import type { CommandOutput } from '../transport/transport';
 
-/** What a transport hands a parser: the finished command's output. */
-export interface CommandOutput {
-  stdout: string;
-  stderr: string;
-  /** null when the command ended without an exit status (killed, channel closed). */
-  exitCode: number | null;
-}
+export type { CommandOutput };
 
 /**
  * A probe is data plus a pure function: the shell command to run on the host

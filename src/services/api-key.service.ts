@@ -1,8 +1,8 @@
 import type pg from 'pg';
 
-import type { Role } from '../auth/roles';
 import { generateToken, hashToken } from '../auth/tokens';
 import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
+import type { Role } from '../domain/roles';
 import { badInput, notFound } from '../graphql/common/errors';
 import { isUuid } from './validate';
 

@@ -5,14 +5,9 @@ import { utils as sshUtils } from 'ssh2';
 
 import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
 import { apiError, badInput, notFound } from '../graphql/common/errors';
+import type { CredentialSecret } from '../secrets/credentials';
 import { credentialAad, type Vault } from '../secrets/vault';
 import { isUuid, validateUsername } from './validate';
-
-export interface CredentialSecret {
-  privateKey?: string;
-  passphrase?: string;
-  password?: string;
-}
 
 export interface CredentialInfo {
   id: string;
@@ -119,20 +114,4 @@ export class CredentialService {
     if (!res.rows[0]) throw notFound('credential', id);
     return res.rows[0];
   }
-}
-
-/** Opens a credential for a worker about to connect. */
-export async function openCredential(
-  pool: pg.Pool,
-  vault: Vault,
-  id: string,
-): Promise<{ username: string; secret: CredentialSecret } | null> {
-  const res = await pool.query<{ username: string; secret: Buffer }>(
-    `select username, secret from credentials where id = $1`,
-    [id],
-  );
-  const row = res.rows[0];
-  if (!row) return null;
-  const plain = vault.decrypt(row.secret, credentialAad(id));
-  return { username: row.username, secret: JSON.parse(plain.toString('utf8')) as CredentialSecret };
 }

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 
-import type { RateLimiter } from '../api/rate-limit';
 import type { WorkerConfig } from '../config';
 import type { Vault } from '../secrets/vault';
 import { ApiKeyService } from './api-key.service';
 import { CredentialService } from './credential.service';
 import { HostService } from './host.service';
+import type { RateLimiter } from './rate-limit';
 import { ScanService } from './scan.service';
 import { WorkerService } from './worker.service';
 

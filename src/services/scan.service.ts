@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
-import type { RateLimiter } from '../api/rate-limit';
 import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
@@ -20,6 +19,7 @@ import type { ScanFilter, StartScanInput } from '../graphql/scan/scan.input';
 import type { Scan, ScanConnection } from '../graphql/scan/scan.type';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
+import type { RateLimiter } from './rate-limit';
 import { scanFromEntity, scanFromRow } from './scan.mapper';
 import {
   isUuid,

@@ -1,4 +1,10 @@
-import type { CommandOutput } from '../probes/probe';
+/** What a transport hands a parser: the finished command's output. */
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  /** null when the command ended without an exit status (killed, channel closed). */
+  exitCode: number | null;
+}
 
 export interface ExecOptions {
   /** Local deadline; the remote side also runs the command under `timeout`. */

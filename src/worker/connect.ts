@@ -8,8 +8,8 @@ import { ScanError, ScanErrorCode } from '../domain/errors';
 import { Transport } from '../domain/states';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
+import { openCredential,type OpenedCredential } from '../secrets/credentials';
 import { parseMasterKey, Vault } from '../secrets/vault';
-import { openCredential } from '../services/credential.service';
 import type { HostTransport } from '../transport';
 import { connectSsh, createLocalTransport } from '../transport';
 
@@ -133,7 +133,7 @@ async function loadCredential(
   config: WorkerConfig,
   id: string,
   retry: DbRetry,
-): Promise<NonNullable<Awaited<ReturnType<typeof openCredential>>>> {
+): Promise<OpenedCredential> {
   if (!config.secretKey) {
     throw new ScanError(
       ScanErrorCode.AUTH_FAILED,

@@ -1,8 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { graphql, type GraphQLSchema } from 'graphql';
 
-import { Role } from '../../src/auth/roles';
 import { openOrm } from '../../src/db/orm';
+import { Role } from '../../src/domain/roles';
 import { type EventHub } from '../../src/events/hub';
 import type { AppContext } from '../../src/graphql/context';
 import { createLoaders } from '../../src/graphql/loaders';

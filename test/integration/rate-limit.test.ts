@@ -3,7 +3,7 @@
  * `rate_limits`, shared by every API process.
  */
 
-import { RateLimiter } from '../../src/api/rate-limit';
+import { RateLimiter } from '../../src/services/rate-limit';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 
 let db: TestDatabase;

@@ -1,6 +1,7 @@
+import { openCredential } from '../../src/secrets/credentials';
 import { rotateCredentials } from '../../src/secrets/rotate';
 import { generateMasterKey, parseMasterKey, Vault } from '../../src/secrets/vault';
-import { CredentialService, openCredential } from '../../src/services/credential.service';
+import { CredentialService } from '../../src/services/credential.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 let db: TestDatabase;

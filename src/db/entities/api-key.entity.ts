@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 
-import type { Role } from '../../auth/roles';
+import type { Role } from '../../domain/roles';
 
 /** A bearer token's identity. Only a SHA-256 of the token is stored. */
 @Entity({ tableName: 'api_keys' })

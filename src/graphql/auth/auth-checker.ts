@@ -1,6 +1,6 @@
 import type { AuthChecker } from 'type-graphql';
 
-import { type Role, roleAtLeast } from '../../auth/roles';
+import { type Role, roleAtLeast } from '../../domain/roles';
 import { apiError } from '../common/errors';
 import type { AppContext } from '../context';
 

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 
-import { Role } from '../../auth/roles';
 import { ScanErrorCode } from '../../domain/errors';
+import { Role } from '../../domain/roles';
 import { ScanStatus, ScanType, StepStatus, Transport } from '../../domain/states';
 
 registerEnumType(ScanStatus, { name: 'ScanStatus', description: 'Where a scan is in its life.' });
