@@ -21,11 +21,11 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
 import type { EventHub } from '../events/hub';
-import { apiError } from '../graphql/common/errors';
 import type { AppContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
 import type { Services } from '../services';
+import { apiError } from '../services/errors';
 import { originAllowed, QUERY_LIMITS, validationRules, withoutSuggestions } from './hardening';
 
 export interface ApiDeps {

@@ -1,6 +1,7 @@
 /**
- * Scan lifecycle states. One frozen constant used by SQL (as parameters and in
- * the migration's CHECK constraint) and by TypeScript, so the two cannot drift.
+ * Scan lifecycle states: one frozen constant that TypeScript and the queue's
+ * SQL parameters share. The entity (src/db/entities/scan.entity.ts) and the
+ * migrations spell the same list in their CHECK constraints.
  */
 export const ScanStatus = Object.freeze({
   PENDING: 'PENDING',
@@ -56,3 +57,18 @@ export const DEFAULT_POOL = 'default';
 
 /** Pool names: lower-case letters, digits, `.`, `_` and `-`, 1 to 63 characters. */
 export const POOL_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** A worker presence row's state, derived when it is read (src/queue/presence.ts). */
+export const WorkerState = Object.freeze({
+  ACTIVE: 'ACTIVE',
+  STOPPING: 'STOPPING',
+  LOST: 'LOST',
+} as const);
+export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
+
+/** Which secret a stored credential holds. */
+export const CredentialKind = Object.freeze({
+  PRIVATE_KEY: 'PRIVATE_KEY',
+  PASSWORD: 'PASSWORD',
+} as const);
+export type CredentialKind = (typeof CredentialKind)[keyof typeof CredentialKind];

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { generateToken, hashToken } from '../auth/tokens';
 import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
 import type { Role } from '../domain/roles';
-import { badInput, notFound } from '../graphql/common/errors';
+import { badInput, notFound } from './errors';
 import { isUuid } from './validate';
 
 export interface ApiKeyInfo {

@@ -4,16 +4,17 @@ import type pg from 'pg';
 import { utils as sshUtils } from 'ssh2';
 
 import { PG_ERROR, pgErrorCode } from '../db/pg-errors';
-import { apiError, badInput, notFound } from '../graphql/common/errors';
+import { CredentialKind } from '../domain/states';
 import type { CredentialSecret } from '../secrets/credentials';
 import { credentialAad, type Vault } from '../secrets/vault';
+import { apiError, badInput, notFound } from './errors';
 import { isUuid, validateUsername } from './validate';
 
 export interface CredentialInfo {
   id: string;
   name: string;
   username: string;
-  kind: 'PRIVATE_KEY' | 'PASSWORD';
+  kind: CredentialKind;
   createdAt: Date;
 }
 
@@ -79,7 +80,7 @@ export class CredentialService {
       const res = await this.pool.query<CredentialInfo>(
         `insert into credentials (id, name, username, kind, secret) values ($1, $2, $3, $4, $5)
          returning id, name, username, kind, created_at as "createdAt"`,
-        [id, name, username, hasKey ? 'PRIVATE_KEY' : 'PASSWORD', sealed],
+        [id, name, username, hasKey ? CredentialKind.PRIVATE_KEY : CredentialKind.PASSWORD, sealed],
       );
       return res.rows[0]!;
     } catch (e) {

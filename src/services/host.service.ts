@@ -1,14 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
-import { badInput } from '../graphql/common/errors';
+import { HostEntity } from '../db/entities';
 import type { HostRow } from '../queue/rows';
 import { normaliseFingerprint } from '../transport';
+import { badInput } from './errors';
 import { validateHostname, validatePort } from './validate';
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 export class HostService {
   constructor(private readonly pool: pg.Pool) {}
+
+  /** The host stored under this name and port (22 when unset), or null. */
+  async find(
+    em: EntityManager,
+    hostname: string,
+    port: number | null | undefined,
+  ): Promise<HostEntity | null> {
+    return em.findOne(HostEntity, {
+      hostname: validateHostname(hostname, 'hostname'),
+      port: validatePort(port, 'port'),
+    });
+  }
+
+  /**
+   * Pins a fingerprint (see trustHostKey) and reads the host back through
+   * `em`, refreshed, so the answer shows the new pin.
+   */
+  async trust(
+    em: EntityManager,
+    hostname: string,
+    port: number | null | undefined,
+    fingerprint: string,
+  ): Promise<HostEntity | null> {
+    const row = await this.trustHostKey(hostname, port, fingerprint);
+    return em.findOne(HostEntity, { id: row.id }, { refresh: true });
+  }
 
   /** Pins (or replaces) a host's key fingerprint; the next scan must present that key. */
   async trustHostKey(

@@ -1,9 +1,9 @@
 import type { ScanEntity } from '../db/entities';
-import type { Scan } from '../graphql/scan/scan.type';
 import type { ScanRow } from '../queue/rows';
+import type { ScanRecord } from './scan.types';
 
 /** Scans reach resolvers from two stores (ORM reads, queue SQL); both map to one shape. */
-export function scanFromRow(r: ScanRow): Scan {
+export function scanFromRow(r: ScanRow): ScanRecord {
   return {
     id: r.id,
     hostId: r.host_id,
@@ -30,7 +30,7 @@ export function scanFromRow(r: ScanRow): Scan {
   };
 }
 
-export function scanFromEntity(e: ScanEntity): Scan {
+export function scanFromEntity(e: ScanEntity): ScanRecord {
   return {
     id: e.id,
     hostId: e.host.id,

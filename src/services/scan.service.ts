@@ -8,19 +8,20 @@ import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
 import { PG_ERROR, pgConstraint, pgErrorCode } from '../db/pg-errors';
 import { isTerminal, TERMINAL_STATUSES, Transport } from '../domain/states';
-import { apiError, badInput, notFound } from '../graphql/common/errors';
+import type { HostRow, ScanRow } from '../queue/rows';
+import * as sql from '../queue/sql';
+import { apiError, badInput, notFound } from './errors';
 import {
+  type Connection,
   decodeCursor,
   DEFAULT_PAGE_SIZE,
   encodeCursor,
   MAX_PAGE_SIZE,
-} from '../graphql/common/page';
-import type { ScanFilter, StartScanInput } from '../graphql/scan/scan.input';
-import type { Scan, ScanConnection } from '../graphql/scan/scan.type';
-import type { HostRow, ScanRow } from '../queue/rows';
-import * as sql from '../queue/sql';
+  type PageArgs,
+} from './page';
 import type { RateLimiter } from './rate-limit';
 import { scanFromEntity, scanFromRow } from './scan.mapper';
+import type { ScanListFilter, ScanRecord, StartScanRequest } from './scan.types';
 import {
   isUuid,
   validateHostname,
@@ -31,11 +32,6 @@ import {
   validateUsername,
 } from './validate';
 
-export interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-}
-
 /** Scan use cases behind the resolvers: no SQL in resolvers. */
 export class ScanService {
   constructor(
@@ -44,7 +40,7 @@ export class ScanService {
     private readonly limiter: RateLimiter | null = null,
   ) {}
 
-  async start(principal: Principal, input: StartScanInput): Promise<Scan> {
+  async start(principal: Principal, input: StartScanRequest): Promise<ScanRecord> {
     const wait = (await this.limiter?.take(principal.keyId ?? principal.name)) ?? 0;
     if (wait > 0) {
       throw apiError(
@@ -135,7 +131,7 @@ export class ScanService {
   private sameRequestOrError(
     existing: ScanRow & { hostname: string; port: number },
     wanted: { hostname: string; port: number; type: string; pool: string },
-  ): Scan {
+  ): ScanRecord {
     if (
       existing.hostname !== wanted.hostname ||
       existing.port !== wanted.port ||
@@ -151,7 +147,7 @@ export class ScanService {
    * A PENDING scan is cancelled at once; a RUNNING one gets a stored request
    * that its worker acts on (NOTIFY speeds it up, the heartbeat guarantees it).
    */
-  async cancel(id: string): Promise<Scan> {
+  async cancel(id: string): Promise<ScanRecord> {
     if (!isUuid(id)) throw notFound('scan', id);
     // A scan can move between PENDING and RUNNING (claimed, re-queued) while
     // we look: retry until one of the two cancels lands or the scan is done.
@@ -181,17 +177,27 @@ export class ScanService {
     throw new Error(`scan ${id} kept changing state while being cancelled`);
   }
 
-  async get(em: EntityManager, id: string): Promise<Scan | null> {
+  async get(em: EntityManager, id: string): Promise<ScanRecord | null> {
     if (!isUuid(id)) return null;
     const e = await em.findOne(ScanEntity, { id });
     return e ? scanFromEntity(e) : null;
   }
 
+  /** The newest scan of a host, or null when it has none. */
+  async lastForHost(em: EntityManager, hostId: string): Promise<ScanRecord | null> {
+    const e = await em.findOne(
+      ScanEntity,
+      { host: hostId },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
+    return e ? scanFromEntity(e) : null;
+  }
+
   async list(
     em: EntityManager,
-    filter: ScanFilter | null | undefined,
+    filter: ScanListFilter | null | undefined,
     page: PageArgs,
-  ): Promise<ScanConnection> {
+  ): Promise<Connection<ScanRecord>> {
     const where: Record<string, unknown> = {};
     if (filter?.status?.length) where.status = { $in: filter.status };
     if (filter?.type?.length) where.type = { $in: filter.type };
@@ -206,14 +212,18 @@ export class ScanService {
     principal: Principal,
     hostname: string | null | undefined,
     page: PageArgs,
-  ): Promise<ScanConnection> {
+  ): Promise<Connection<ScanRecord>> {
     const where: Record<string, unknown> = { status: { $in: TERMINAL_STATUSES } };
     if (hostname) where.host = { hostname: validateHostname(hostname, 'hostname') };
     if (principal.role !== 'ADMIN') where.requestedBy = principal.name;
     return this.page(em, where, page);
   }
 
-  async listForHost(em: EntityManager, hostId: string, page: PageArgs): Promise<ScanConnection> {
+  async listForHost(
+    em: EntityManager,
+    hostId: string,
+    page: PageArgs,
+  ): Promise<Connection<ScanRecord>> {
     return this.page(em, { host: hostId }, page);
   }
 
@@ -222,7 +232,7 @@ export class ScanService {
     em: EntityManager,
     where: Record<string, unknown>,
     page: PageArgs,
-  ): Promise<ScanConnection> {
+  ): Promise<Connection<ScanRecord>> {
     const first = validateIntRange(page.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
     let afterId: string | null = null;
     if (page.after) {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 import { DEFAULT_POOL, POOL_PATTERN } from '../domain/states';
-import { badInput } from '../graphql/common/errors';
+import { badInput } from './errors';
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
 const HOSTNAME =

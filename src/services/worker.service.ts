@@ -1,16 +1,29 @@
 import type pg from 'pg';
 
-import type { Worker } from '../graphql/worker/worker.type';
+import type { WorkerState } from '../domain/states';
 import { validatePool } from './validate';
+
+/** A worker process as it last reported itself, with the scans it runs now. */
+export interface WorkerRecord {
+  id: string;
+  hostname: string;
+  pools: string[];
+  concurrency: number;
+  /** Scans it holds RUNNING now. */
+  running: number;
+  state: WorkerState;
+  startedAt: Date;
+  lastSeenAt: Date;
+}
 
 /** Worker presence rows (see src/queue/presence.ts) with what each runs now. */
 export class WorkerService {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Every known worker, or those serving `pool`, by id. */
-  async list(pool: string | null | undefined): Promise<Worker[]> {
+  async list(pool: string | null | undefined): Promise<WorkerRecord[]> {
     const only = pool === null || pool === undefined ? null : validatePool(pool);
-    const { rows } = await this.pool.query<Worker>(
+    const { rows } = await this.pool.query<WorkerRecord>(
       `select w.id, w.hostname, w.pools, w.concurrency,
          w.started_at as "startedAt", w.last_seen_at as "lastSeenAt",
          case when w.expires_at < now() then 'LOST' when w.stopping then 'STOPPING' else 'ACTIVE' end as state,

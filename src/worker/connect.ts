@@ -8,7 +8,7 @@ import { ScanError, ScanErrorCode } from '../domain/errors';
 import { Transport } from '../domain/states';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
-import { openCredential,type OpenedCredential } from '../secrets/credentials';
+import { openCredential, type OpenedCredential } from '../secrets/credentials';
 import { parseMasterKey, Vault } from '../secrets/vault';
 import type { HostTransport } from '../transport';
 import { connectSsh, createLocalTransport } from '../transport';

@@ -3,7 +3,8 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphq
 import { Role } from '../common/enums';
 import type { AppContext } from '../context';
 import { CreateApiKeyInput } from './api-key.input';
-import { ApiKey, CreateApiKeyPayload } from './api-key.type';
+import { ApiKey } from './api-key.type';
+import { CreateApiKeyPayload } from './create-api-key.payload';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {

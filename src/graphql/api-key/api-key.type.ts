@@ -18,11 +18,3 @@ export class ApiKey {
   @Field(() => GraphQLDateTimeISO, { nullable: true })
   revokedAt!: Date | null;
 }
-
-@ObjectType()
-export class CreateApiKeyPayload {
-  @Field(() => String, { description: 'The bearer token. Shown only here: store it now.' })
-  token!: string;
-  @Field(() => ApiKey)
-  apiKey!: ApiKey;
-}

@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 
 import { type Role, roleAtLeast } from '../../domain/roles';
-import { apiError } from '../common/errors';
+import { apiError } from '../../services/errors';
 import type { AppContext } from '../context';
 
 /**

@@ -2,7 +2,14 @@ import { registerEnumType } from 'type-graphql';
 
 import { ScanErrorCode } from '../../domain/errors';
 import { Role } from '../../domain/roles';
-import { ScanStatus, ScanType, StepStatus, Transport } from '../../domain/states';
+import {
+  CredentialKind,
+  ScanStatus,
+  ScanType,
+  StepStatus,
+  Transport,
+  WorkerState,
+} from '../../domain/states';
 
 registerEnumType(ScanStatus, { name: 'ScanStatus', description: 'Where a scan is in its life.' });
 registerEnumType(ScanType, {
@@ -23,9 +30,25 @@ registerEnumType(Role, {
   name: 'Role',
   description: 'VIEWER reads; OPERATOR also starts and cancels scans; ADMIN manages everything.',
 });
+registerEnumType(WorkerState, {
+  name: 'WorkerState',
+  description:
+    'ACTIVE: claiming scans. STOPPING: shutting down gracefully, claiming nothing more. ' +
+    'LOST: not heard from within its lease (killed, frozen or cut off); listed for a day.',
+});
+registerEnumType(CredentialKind, { name: 'CredentialKind' });
 
 export const AddressFamily = Object.freeze({ IPV4: 'IPV4', IPV6: 'IPV6' } as const);
 export type AddressFamily = (typeof AddressFamily)[keyof typeof AddressFamily];
 registerEnumType(AddressFamily, { name: 'AddressFamily' });
 
-export { Role, ScanErrorCode, ScanStatus, ScanType, StepStatus, Transport };
+export {
+  CredentialKind,
+  Role,
+  ScanErrorCode,
+  ScanStatus,
+  ScanType,
+  StepStatus,
+  Transport,
+  WorkerState,
+};

@@ -1,12 +1,7 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 
-export const CredentialKind = Object.freeze({
-  PRIVATE_KEY: 'PRIVATE_KEY',
-  PASSWORD: 'PASSWORD',
-} as const);
-export type CredentialKind = (typeof CredentialKind)[keyof typeof CredentialKind];
-registerEnumType(CredentialKind, { name: 'CredentialKind' });
+import { CredentialKind } from '../common/enums';
 
 @ObjectType({ description: 'A stored SSH login. The secret itself is never returned.' })
 export class Credential {

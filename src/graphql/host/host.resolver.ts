@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -10,12 +11,11 @@ import {
   Root,
 } from 'type-graphql';
 
-import { HostEntity, ScanEntity } from '../../db/entities';
-import { scanFromEntity } from '../../services/scan.mapper';
-import { validateHostname, validatePort } from '../../services/validate';
 import { Role } from '../common/enums';
+import { PageArgs } from '../common/page.args';
 import type { AppContext } from '../context';
-import { Scan, ScanConnection } from '../scan/scan.type';
+import { Scan } from '../scan/scan.type';
+import { ScanConnection } from '../scan/scan-connection.type';
 import { Host } from './host.type';
 
 @Resolver(() => Host)
@@ -27,10 +27,7 @@ export class HostResolver {
     @Ctx() ctx: AppContext,
     @Arg('port', () => Int, { nullable: true }) port?: number,
   ): Promise<Host | null> {
-    return ctx.em.findOne(HostEntity, {
-      hostname: validateHostname(hostname, 'hostname'),
-      port: validatePort(port, 'port'),
-    });
+    return ctx.hosts.find(ctx.em, hostname, port);
   }
 
   @Authorized(Role.ADMIN)
@@ -45,27 +42,20 @@ export class HostResolver {
     fingerprint: string,
     @Ctx() ctx: AppContext,
   ): Promise<Host | null> {
-    const row = await ctx.hosts.trustHostKey(hostname, port, fingerprint);
-    return ctx.em.findOne(HostEntity, { id: row.id }, { refresh: true });
+    return ctx.hosts.trust(ctx.em, hostname, port, fingerprint);
   }
 
   @FieldResolver(() => Scan, { nullable: true, description: 'The newest scan of this host.' })
   async lastScan(@Root() host: Host, @Ctx() ctx: AppContext): Promise<Scan | null> {
-    const e = await ctx.em.findOne(
-      ScanEntity,
-      { host: host.id },
-      { orderBy: { createdAt: 'desc', id: 'desc' } },
-    );
-    return e ? scanFromEntity(e) : null;
+    return ctx.scans.lastForHost(ctx.em, host.id);
   }
 
   @FieldResolver(() => ScanConnection, { description: 'Scans of this host, newest first.' })
   async scans(
     @Root() host: Host,
     @Ctx() ctx: AppContext,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args(() => PageArgs) page: PageArgs,
   ): Promise<ScanConnection> {
-    return ctx.scans.listForHost(ctx.em, host.id, { first, after });
+    return ctx.scans.listForHost(ctx.em, host.id, page);
   }
 }

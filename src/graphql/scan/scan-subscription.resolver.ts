@@ -2,12 +2,12 @@ import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
 import type { ProgressEvent } from '../../events/hub';
 import type { SubscriptionQueue } from '../../events/subscription-queue';
+import { notFound } from '../../services/errors';
 import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid } from '../../services/validate';
-import { notFound } from '../common/errors';
 import type { AppContext } from '../context';
-import { ScanUpdatesFilter } from './scan.input';
 import { ScanProgressEvent } from './scan-event.type';
+import { ScanUpdatesFilter } from './scan-updates-filter.input';
 
 interface SubscribeData<A> {
   args: A;

@@ -1,5 +1,6 @@
 import {
   Arg,
+  Args,
   Authorized,
   Ctx,
   FieldResolver,
@@ -12,20 +13,20 @@ import {
 } from 'type-graphql';
 
 import type { ScanResultData } from '../../domain/result';
+import { notFound } from '../../services/errors';
 import { Role, type ScanErrorCode } from '../common/enums';
-import { notFound } from '../common/errors';
+import { PageArgs } from '../common/page.args';
 import type { AppContext } from '../context';
 import { Host } from '../host/host.type';
-import { ScanFilter, StartScanInput } from './scan.input';
-import {
-  Scan,
-  ScanAttempt,
-  ScanConnection,
-  ScanErrorInfo,
-  ScanStep,
-  StartScanPayload,
-} from './scan.type';
-import { ScanResult } from './scan-result.type';
+import { ScanResult } from '../scan-result/scan-result.type';
+import { Scan } from './scan.type';
+import { ScanAttempt } from './scan-attempt.type';
+import { ScanConnection } from './scan-connection.type';
+import { ScanErrorInfo } from './scan-error.type';
+import { ScanFilter } from './scan-filter.input';
+import { ScanStep } from './scan-step.type';
+import { StartScanInput } from './start-scan.input';
+import { StartScanPayload } from './start-scan.payload';
 
 /** The stored (code, message) pair of a scan, step or attempt, as served. */
 function errorInfo(row: {
@@ -49,15 +50,10 @@ export class ScanResolver {
   @Query(() => ScanConnection, { description: 'Scans, newest first.' })
   async scans(
     @Ctx() ctx: AppContext,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => ScanFilter, { nullable: true }) filter?: ScanFilter,
-    @Arg('first', () => Int, {
-      nullable: true,
-      description: 'Page size: 20 by default, at most 100.',
-    })
-    first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<ScanConnection> {
-    return ctx.scans.list(ctx.em, filter, { first, after });
+    return ctx.scans.list(ctx.em, filter, page);
   }
 
   @Authorized(Role.VIEWER)
@@ -67,11 +63,10 @@ export class ScanResolver {
   })
   async scanHistory(
     @Ctx() ctx: AppContext,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('hostname', () => String, { nullable: true }) hostname?: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<ScanConnection> {
-    return ctx.scans.history(ctx.em, ctx.principal, hostname, { first, after });
+    return ctx.scans.history(ctx.em, ctx.principal, hostname, page);
   }
 
   @Authorized(Role.OPERATOR)

@@ -2,12 +2,12 @@ import { Arg, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 
 import { Role } from '../common/enums';
 import type { AppContext } from '../context';
-import { Worker } from './worker.type';
+import { WorkerInfo } from './worker.type';
 
-@Resolver(() => Worker)
+@Resolver(() => WorkerInfo)
 export class WorkerResolver {
   @Authorized(Role.VIEWER)
-  @Query(() => [Worker], {
+  @Query(() => [WorkerInfo], {
     description:
       'Worker processes: running ones, and for a day those lost without a clean stop. ' +
       'With `pool`, only the workers serving it: none ACTIVE means its scans wait.',
@@ -15,7 +15,7 @@ export class WorkerResolver {
   async workers(
     @Ctx() ctx: AppContext,
     @Arg('pool', () => String, { nullable: true }) pool?: string | null,
-  ): Promise<Worker[]> {
+  ): Promise<WorkerInfo[]> {
     return ctx.workers.list(pool);
   }
 }

@@ -1,21 +1,11 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 
-export const WorkerState = Object.freeze({
-  ACTIVE: 'ACTIVE',
-  STOPPING: 'STOPPING',
-  LOST: 'LOST',
-} as const);
-export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
-registerEnumType(WorkerState, {
-  name: 'WorkerState',
-  description:
-    'ACTIVE: claiming scans. STOPPING: shutting down gracefully, claiming nothing more. ' +
-    'LOST: not heard from within its lease (killed, frozen or cut off); listed for a day.',
-});
+import type { WorkerRecord } from '../../services/worker.service';
+import { WorkerState } from '../common/enums';
 
-@ObjectType({ description: 'A worker process, as it last reported itself.' })
-export class Worker {
+@ObjectType('Worker', { description: 'A worker process, as it last reported itself.' })
+export class WorkerInfo implements WorkerRecord {
   @Field(() => ID, { description: 'WORKER_ID, as shown on the scans it runs.' })
   id!: string;
 
