@@ -1,0 +1,216 @@
+import type http from 'node:http';
+
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  validate,
+  type ValidationRule,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+import type { Authenticator, Principal } from '../auth/authenticator';
+import { bearerToken } from '../auth/tokens';
+import type { EventHub } from '../events/hub';
+import { apiError } from '../services/errors';
+import type { AppContext } from '../graphql/context';
+import type { Logger } from '../logger';
+import { originAllowed, QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { formatError } from './http';
+
+/** What the graphql-ws endpoint at `/graphql` needs besides the HTTP server it upgrades. */
+export interface WebSocketApiOptions {
+  readonly schema: GraphQLSchema;
+  /** Checks the bearer token of `connection_init` and, per key, whether it is revoked. */
+  readonly authenticator: Authenticator;
+  /** Revocations close the key's sockets; after a reconnect the tracked keys are re-checked. */
+  readonly hub: Pick<EventHub, 'onApiKeyRevoked' | 'onReconnect'>;
+  /** Builds one operation's context (its own EntityManager fork and loaders). */
+  readonly context: (principal: Principal) => AppContext;
+  /** Added to graphql's specified rules: the same limits as HTTP. */
+  readonly validationRules: readonly ValidationRule[];
+  /** WebSocket Origins allowed besides the server's own host. */
+  readonly allowedOrigins: readonly string[];
+  readonly log: Logger;
+}
+
+export interface WebSocketApi {
+  /** Closes every socket with 1001 (going away) and stops accepting new ones. */
+  dispose(): Promise<void>;
+}
+
+/** Per-socket state graphql-ws keeps in `ctx.extra` (a type: it must index as a Record). */
+type SocketState = {
+  principal?: Principal;
+  /** Operations validated on this socket and not yet completed. */
+  subscriptions?: number;
+};
+
+/** Serves graphql-ws on `httpServer`'s upgrades at `/graphql`. */
+export function attachWebSocketApi(
+  httpServer: http.Server,
+  options: WebSocketApiOptions,
+): WebSocketApi {
+  const { schema, authenticator, log } = options;
+  const rules = [...specifiedRules, ...options.validationRules];
+  const allowedOrigins = [...options.allowedOrigins];
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: QUERY_LIMITS.maxMessageBytes,
+    verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) =>
+      originAllowed(origin || undefined, req.headers.host, allowedOrigins),
+  });
+  const sockets = trackRevocations(options);
+
+  const cleanup = useServer<{ authorization?: unknown }, SocketState>(
+    {
+      schema,
+      // Never put an internal error's text into a close reason.
+      isProd: true,
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        const principal = await authenticator
+          .authenticate(bearerToken(ctx.connectionParams?.authorization))
+          .catch(() => null);
+        // graphql-ws closes with CloseCode.Forbidden when onConnect returns false.
+        if (!principal) return false;
+        ctx.extra.principal = principal;
+        const keyId = principal.keyId;
+        const socket = ctx.extra.socket;
+        // Closed while we authenticated: nothing to track.
+        if (socket.readyState !== socket.OPEN) return false;
+        if (keyId) {
+          sockets.track(keyId, socket);
+          // A revocation that landed between authenticate() and track() would
+          // have missed this socket: check once more now it is tracked.
+          if (await authenticator.isRevoked(keyId).catch(() => false)) return false;
+        }
+        return true;
+      },
+      // Parse and validate here with the same limits as HTTP: Apollo's rules do
+      // not see WebSocket operations.
+      onSubscribe: (ctx, _id, payload) => {
+        const active = ctx.extra.subscriptions ?? 0;
+        if (active >= QUERY_LIMITS.maxSubscriptionsPerSocket) {
+          return [
+            apiError(
+              'BAD_USER_INPUT',
+              `at most ${QUERY_LIMITS.maxSubscriptionsPerSocket} operations per connection`,
+            ),
+          ];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
+        } catch (e) {
+          const message = e instanceof GraphQLError ? e.message : 'cannot parse the query';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) {
+          return errors.map(
+            (e) =>
+              new GraphQLError(withoutSuggestions(e.message), {
+                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+              }),
+          );
+        }
+        ctx.extra.subscriptions = active + 1;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: {
+            ...options.context(ctx.extra.principal!),
+            dropConnection: () => {
+              log.info(
+                { keyId: ctx.extra.principal?.keyId },
+                'closing the WebSocket of a subscriber that stopped reading',
+              );
+              ctx.extra.socket.terminate();
+            },
+          },
+        };
+      },
+      onComplete: (ctx) => {
+        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
+      },
+      // Apollo's formatError does not see WebSocket traffic: apply the same masking here.
+      onError: (_ctx, _id, _payload, errors) => {
+        log.debug({ errors: errors.map((e) => e.message) }, 'websocket operation error');
+        return errors.map((e) => formatError(e.toJSON()));
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        // No data and no path: the request itself was refused before execution
+        // (variable coercion), which is the client's input, not our failure.
+        const requestError = result.data === undefined;
+        return {
+          ...result,
+          errors: result.errors.map((e) => {
+            const json = e.toJSON();
+            if (requestError && !json.path && !json.extensions?.code) {
+              return formatError({
+                ...json,
+                extensions: { ...json.extensions, code: 'BAD_USER_INPUT' },
+              });
+            }
+            return formatError(json);
+          }),
+        };
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    async dispose() {
+      log.debug('closing WebSockets');
+      await cleanup.dispose();
+      log.debug('WebSockets closed');
+    },
+  };
+}
+
+/**
+ * Open sockets per API key, so a revoked key loses its live subscriptions.
+ * Sockets of the admin token (no key id) are never tracked.
+ */
+function trackRevocations(options: WebSocketApiOptions) {
+  const { hub, authenticator, log } = options;
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const closeKey = (keyId: string) => {
+    for (const socket of socketsByKey.get(keyId) ?? []) {
+      socket.close(CloseCode.Forbidden, 'Forbidden');
+    }
+    socketsByKey.delete(keyId);
+  };
+  hub.onApiKeyRevoked(closeKey);
+  // After a LISTEN outage, revocations sent meanwhile were not heard: ask.
+  hub.onReconnect(() => {
+    const keyIds = [...socketsByKey.keys()];
+    if (keyIds.length === 0) return;
+    authenticator.revokedAmong(keyIds).then(
+      (revoked) => revoked.forEach(closeKey),
+      (e: unknown) => log.warn({ err: e }, 'could not re-check revoked keys'),
+    );
+  });
+  return {
+    /** Tracks `socket` under `keyId` until it closes. */
+    track(keyId: string, socket: WebSocket): void {
+      const set = socketsByKey.get(keyId) ?? new Set<WebSocket>();
+      set.add(socket);
+      socketsByKey.set(keyId, set);
+      socket.once('close', () => {
+        set.delete(socket);
+        if (set.size === 0) socketsByKey.delete(keyId);
+      });
+    },
+  };
+}
