@@ -14,8 +14,8 @@ import type pg from 'pg';
 
 import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
-import { apiError } from '../services/errors';
 import type { AppContext } from '../graphql/context';
+import { apiError } from '../services/errors';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
 
 /**

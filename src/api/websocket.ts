@@ -16,9 +16,9 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
 import type { EventHub } from '../events/hub';
-import { apiError } from '../services/errors';
 import type { AppContext } from '../graphql/context';
 import type { Logger } from '../logger';
+import { apiError } from '../services/errors';
 import { originAllowed, QUERY_LIMITS, withoutSuggestions } from './hardening';
 import { formatError } from './http';
 

@@ -34,7 +34,7 @@ interface LogLine {
 }
 
 function runMigrate(): { output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/migrate.js')], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/bin/migrate.js')], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,7 +121,7 @@ it('creates the database named in DATABASE_URL when the server has none of that 
   const check = new pg.Client({ connectionString: admin.toString() });
   await check.connect();
   try {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/migrate.js')], {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/bin/migrate.js')], {
       cwd: PROJECT_ROOT,
       env: { PATH: process.env.PATH, DATABASE_URL: url.toString(), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

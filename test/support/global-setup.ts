@@ -52,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
   // jest runs the tests in this process (--runInBand, or a single test file)
   // an ORM opened here left Maps from this realm for a test's ORM to trip on
   // ("Map.prototype.set called on incompatible receiver").
-  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/migrate.ts'], {
+  execFileSync(process.execPath, [require.resolve('tsx/cli'), 'src/bin/migrate.ts'], {
     cwd: PROJECT_ROOT,
     // Only what migrate needs: a stray variable in the developer's shell
     // (a short ADMIN_TOKEN, say) must not fail the run's set-up.

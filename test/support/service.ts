@@ -41,7 +41,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...options.env,
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src', `${entry}.js`)], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/bin', `${entry}.js`)], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

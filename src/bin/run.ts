@@ -1,7 +1,7 @@
-import { type App, type AppOptions, startApp } from './app';
-import { type Config, ConfigError, loadConfig } from './config';
-import { toError } from './domain/errors';
-import { createLogger } from './logger';
+import { type App, type AppOptions, startApp } from '../app';
+import { type Config, ConfigError, loadConfig } from '../config';
+import { toError } from '../domain/errors';
+import { createLogger } from '../logger';
 
 /**
  * Shared entry: load config (exit 2 on a bad one), start, and stop in two

@@ -1,10 +1,11 @@
 /** `npm run migrate`: applies pending migrations and exits. */
 import 'reflect-metadata';
 
-import { openDatabase } from './app';
-import { ConfigError, loadConfig } from './config';
-import { migrate, openOrm } from './db/orm';
-import { createLogger } from './logger';
+import { openDatabase } from '../app';
+import { loadConfig } from '../config';
+import { migrate, openOrm } from '../db/orm';
+import { createLogger } from '../logger';
+import { runCommand } from './run-command';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,11 +27,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(
-    e instanceof ConfigError
-      ? `${e.message}\n`
-      : `migration failed: ${String((e as Error).stack ?? e)}\n`,
-  );
-  process.exitCode = e instanceof ConfigError ? 2 : 1;
-});
+runCommand(main, { failure: 'migration failed', stack: true });

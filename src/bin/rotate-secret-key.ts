@@ -10,11 +10,12 @@ import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-import { openDatabase } from './app';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
-import { rotateCredentials } from './secrets/rotate';
-import { generateMasterKey, parseMasterKey, Vault } from './secrets/vault';
+import { openDatabase } from '../app';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { rotateCredentials } from '../secrets/rotate';
+import { generateMasterKey, parseMasterKey, Vault } from '../secrets/vault';
+import { runCommand } from './run-command';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -57,11 +58,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(
-    e instanceof ConfigError
-      ? `${e.message}\n`
-      : `rotation failed: ${String((e as Error).message ?? e)}\n`,
-  );
-  process.exitCode = e instanceof ConfigError ? 2 : 1;
-});
+runCommand(main, { failure: 'rotation failed' });
