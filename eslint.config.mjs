@@ -3,6 +3,53 @@ import jest from 'eslint-plugin-jest';
 import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first: a module may import only from layers
+ * below its own (docs/architecture.md). Each entry is a folder of src/ or a
+ * file at its top (config, logger, app).
+ */
+const LAYERS = [
+  ['domain', 'util'],
+  ['logger'],
+  ['secrets'],
+  ['config'],
+  ['db', 'transport'],
+  ['probes', 'queue', 'auth'],
+  ['events', 'worker'],
+  ['services'],
+  ['graphql'],
+  ['api'],
+  ['app'],
+  ['bin'],
+];
+
+/** One no-restricted-imports block per layer, naming every layer not below it. */
+function layerRules() {
+  return LAYERS.flatMap((layer, i) =>
+    layer.map((name) => {
+      const forbidden = LAYERS.flat().filter((n) => !LAYERS.slice(0, i).flat().includes(n));
+      const others = forbidden.filter((n) => n !== name);
+      const topFile = ['config', 'logger', 'app'].includes(name);
+      return {
+        files: topFile ? [`src/${name}.ts`] : [`src/${name}/**/*.ts`],
+        rules: {
+          'no-restricted-imports': [
+            'error',
+            {
+              patterns: [
+                {
+                  regex: `^\\.{1,2}/(\\.\\./)*(${others.join('|')})(/|$)`,
+                  message: `${name} is below these layers and may not import them (see LAYERS in eslint.config.mjs).`,
+                },
+              ],
+            },
+          ],
+        },
+      };
+    }),
+  );
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -29,6 +76,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
+  ...layerRules(),
   {
     files: ['test/**/*.ts'],
     ...jest.configs['flat/recommended'],

@@ -78,7 +78,7 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     hideSchemaDetailsFromClientErrors: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    // Our own two-stage shutdown (src/run.ts) stops Apollo after the worker drains.
+    // Our own two-stage shutdown (src/bin/run.ts) stops Apollo after the worker drains.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
