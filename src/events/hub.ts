@@ -1,9 +1,9 @@
 import type pg from 'pg';
 
+import { PgListener } from '../db/listener';
 import { toError } from '../domain/errors';
 import { isTerminal } from '../domain/states';
 import type { Logger } from '../logger';
-import { PgListener } from '../queue/listener';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
