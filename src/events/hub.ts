@@ -5,8 +5,9 @@ import { toError } from '../domain/errors';
 import { isTerminal } from '../domain/states';
 import type { Logger } from '../logger';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
-import * as sql from '../queue/sql';
+import { SCAN_BY_ID } from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
+import * as sql from './sql';
 import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
 
@@ -52,19 +53,6 @@ const POLL_BATCH = 500;
 const GAP_TTL_MS = 60_000;
 /** Poll mode: a larger jump of the id sequence is a reset (setval), not uncommitted inserts. */
 const MAX_GAP = 1_000;
-/** Poll mode: how far back revocations are read again, for a revoke that commits late. */
-const REVOKE_OVERLAP = `interval '60 seconds'`;
-
-/** Log rows of every scan after the highest id read ($1) and the skipped ids ($2). */
-const EVENTS_SINCE_ID = `select id::text, scan_id, seq, status, step, progress, message, at
-  from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
-/** The same scan rows as SCAN_BY_ID, for several scans at once. */
-const SCANS_BY_IDS = sql.SCAN_BY_ID.replace('where id = $1', 'where id = any($1::uuid[])');
-if (SCANS_BY_IDS === sql.SCAN_BY_ID)
-  throw new Error('SCAN_BY_ID no longer ends in "where id = $1"');
-/** Keys revoked since the last check ($1, database clock), and the clock for the next one. */
-const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
-  where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
 
 export interface HubOptions {
   pool: pg.Pool;
@@ -159,9 +147,7 @@ export class EventHub {
   async start(): Promise<void> {
     if (this.listener) return this.listener.start();
     // Poll mode: start at the end of the log and at the database's clock.
-    const { rows } = await this.options.pool.query<{ id: string; now: Date }>(
-      `select coalesce(max(id), 0)::text as id, now() as now from scan_events`,
-    );
+    const { rows } = await this.options.pool.query<{ id: string; now: Date }>(sql.LOG_END);
     this.lastId = Number(rows[0]!.id);
     this.revokedCheckedAt = rows[0]!.now;
     this.schedulePoll();
@@ -204,7 +190,7 @@ export class EventHub {
     // delivers: the reads below start from the right seq and miss nothing.
     sub.lastSeq.set(scanId, Number.MAX_SAFE_INTEGER);
     try {
-      const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+      const scan = (await this.options.pool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
       if (!scan) {
         sub.queue.end();
         return null;
@@ -310,9 +296,7 @@ export class EventHub {
   private catchUpDashboards(attempt: number): void {
     if (this.global.size === 0 || this.stopped) return;
     void this.options.pool
-      .query<{ id: string }>(
-        `select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`,
-      )
+      .query<{ id: string }>(sql.RECENTLY_ACTIVE_SCANS)
       .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
       .catch((e: unknown) => {
         const delay = delayFor(CATCH_UP_RETRY, attempt);
@@ -389,7 +373,7 @@ export class EventHub {
     const events = (await this.options.pool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from]))
       .rows;
     if (events.length === 0) return;
-    const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+    const scan = (await this.options.pool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
     if (scan) this.deliverEvents(scan, events);
   }
 
@@ -425,7 +409,7 @@ export class EventHub {
     const now = Date.now();
     for (const [id, since] of this.gaps) if (now - since > GAP_TTL_MS) this.gaps.delete(id);
     const { pool } = this.options;
-    const { rows } = await pool.query<ScanEventRow & { id: string }>(EVENTS_SINCE_ID, [
+    const { rows } = await pool.query<ScanEventRow & { id: string }>(sql.EVENTS_SINCE_ID, [
       this.lastId,
       [...this.gaps.keys()],
       POLL_BATCH,
@@ -444,7 +428,7 @@ export class EventHub {
       list.push(row);
     }
     if (byScan.size === 0) return rows.length;
-    const scans = await pool.query<ScanRow>(SCANS_BY_IDS, [[...byScan.keys()]]);
+    const scans = await pool.query<ScanRow>(sql.SCANS_BY_IDS, [[...byScan.keys()]]);
     for (const scan of scans.rows) {
       const running = this.inFlight.get(scan.id);
       // A catch-up read of this scan is running: let it read these rows too,
@@ -461,9 +445,10 @@ export class EventHub {
 
   /** Poll mode: closes the sockets of keys revoked since the last check. */
   private async pollRevoked(): Promise<void> {
-    const { rows } = await this.options.pool.query<{ now: Date; ids: string[] }>(REVOKED_SINCE, [
-      this.revokedCheckedAt,
-    ]);
+    const { rows } = await this.options.pool.query<{ now: Date; ids: string[] }>(
+      sql.REVOKED_SINCE,
+      [this.revokedCheckedAt],
+    );
     this.revokedCheckedAt = rows[0]!.now;
     for (const id of rows[0]!.ids) for (const fn of this.revokedListeners) fn(id);
   }
