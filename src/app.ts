@@ -116,7 +116,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     if (options.api) {
       await bootstrapAdminToken(pool, config.dataDir, config.adminToken, log);
       hub = new EventHub({
-        pool,
+        pgPool: pool,
         connectionString: url,
         log,
         mode: config.events.mode,

@@ -1,103 +1,54 @@
-import type pg from 'pg';
+import { EventEmitter } from 'node:events';
 
 import { toError } from '../domain/errors';
 import { isTerminal } from '../domain/states';
 import type { Logger } from '../logger';
-import { PgListener } from '../queue/listener';
 import type { ScanEventRow, ScanRow } from '../queue/rows';
-import * as sql from '../queue/sql';
+import { SCAN_BY_ID } from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
+import type { EventSink, EventSource } from './event-source';
+import type { HubOptions } from './hub-options';
+import { ListenSource } from './listen-source';
+import { PollSource } from './poll-source';
+import { type EventFilter, matchesFilter, type ScanEvent } from './scan-event';
+import * as sql from './sql';
 import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
-
-/** One progress event with the scan row as it was read right after it. */
-export interface ProgressEvent {
-  scanId: string;
-  seq: number;
-  status: ScanEventRow['status'];
-  progress: number;
-  step: string | null;
-  message: string | null;
-  at: Date;
-  scan: ScanRow;
-}
 
 /** Told when a subscription is cut off for not taking its events. */
 export type OnSlow = (error: SlowSubscriberError) => void;
 
-export interface ScanFilter {
-  statuses?: string[];
-  types?: string[];
+/** What the hub tells the API layer. */
+interface HubEvents {
+  /** An API key was revoked, by any process. */
+  keyRevoked: [keyId: string];
+  /** LISTEN came back: revocation NOTIFYs sent meanwhile were lost. */
+  reconnected: [];
 }
 
 interface Subscriber {
   /** Deliver only events of this scan (null: every scan, for dashboards). */
-  scanId: string | null;
-  filter: ScanFilter | null;
-  lastSeq: Map<string, number>;
-  queue: SubscriptionQueue<ProgressEvent>;
+  readonly scanId: string | null;
+  readonly filter: EventFilter | null;
+  readonly lastSeq: Map<string, number>;
+  readonly queue: SubscriptionQueue<ScanEvent>;
   /** Completes after the terminal event (single-scan subscriptions). */
-  completeOnTerminal: boolean;
+  readonly completeOnTerminal: boolean;
 }
 
 const MAX_FINISHED_REMEMBERED = 10_000;
 
-/** Poll mode: log rows read per statement (the poll reads again while a batch is full). */
-const POLL_BATCH = 500;
 /**
- * Poll mode: how long an id skipped by the log (an insert whose transaction
- * had not committed when a higher id was read) is looked for again. Past
- * this, it is taken for a rolled-back insert.
- */
-const GAP_TTL_MS = 60_000;
-/** Poll mode: a larger jump of the id sequence is a reset (setval), not uncommitted inserts. */
-const MAX_GAP = 1_000;
-/** Poll mode: how far back revocations are read again, for a revoke that commits late. */
-const REVOKE_OVERLAP = `interval '60 seconds'`;
-
-/** Log rows of every scan after the highest id read ($1) and the skipped ids ($2). */
-const EVENTS_SINCE_ID = `select id::text, scan_id, seq, status, step, progress, message, at
-  from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
-/** The same scan rows as SCAN_BY_ID, for several scans at once. */
-const SCANS_BY_IDS = sql.SCAN_BY_ID.replace('where id = $1', 'where id = any($1::uuid[])');
-if (SCANS_BY_IDS === sql.SCAN_BY_ID)
-  throw new Error('SCAN_BY_ID no longer ends in "where id = $1"');
-/** Keys revoked since the last check ($1, database clock), and the clock for the next one. */
-const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
-  where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
-
-export interface HubOptions {
-  pool: pg.Pool;
-  connectionString: string;
-  log: Logger;
-  /** Events a subscriber may have waiting before it is cut off at once. Default 10000. */
-  maxPendingPerSubscriber?: number;
-  /**
-   * A subscriber with events waiting that has taken none for this long (its
-   * client stopped reading) is cut off. Default 10000 ms.
-   */
-  subscriberStallMs?: number;
-  /**
-   * `listen` (default): one LISTEN connection, woken by NOTIFY. `poll`: no
-   * LISTEN; a timer reads new log rows and revoked keys every `pollIntervalMs`.
-   */
-  mode?: 'listen' | 'poll';
-  /** Poll mode interval. Default 500 ms. */
-  pollIntervalMs?: number;
-}
-
-/**
- * Fans progress events out to subscribers in this process from one LISTEN
- * connection. A NOTIFY names (scanId, seq); the hub reads the scan's new log
- * rows once, whatever the number of subscribers, and hands the same objects
- * to each. After a reconnect it catches every followed scan up from the log.
- *
- * In poll mode there is no LISTEN connection: every `pollIntervalMs` one read
- * takes the log rows of all scans after the highest `scan_events.id` seen,
- * and the same delivery hands them out (see poll).
+ * Fans progress events out to the subscribers in this process. Its source
+ * (a LISTEN connection or a poll timer) says which scans moved; the hub
+ * reads each scan's new log rows once, whatever the number of subscribers,
+ * and hands the same objects to each. After a reconnect it catches every
+ * followed scan up from the log.
  */
 export class EventHub {
-  private readonly listener: PgListener | null = null;
+  private readonly log: Logger;
+  private readonly source: EventSource;
+  private readonly emitter = new EventEmitter<HubEvents>();
   private readonly byScan = new Map<string, Set<Subscriber>>();
   private readonly global = new Set<Subscriber>();
   /** Highest seq read from the log per followed scan. */
@@ -114,73 +65,51 @@ export class EventHub {
   private readonly readFailures = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
-  private readonly log: Logger;
-  /** Poll mode: the highest log id read. */
-  private lastId = 0;
-  /** Poll mode: ids below lastId not read yet, with when they were first missed. */
-  private readonly gaps = new Map<number, number>();
-  /** Poll mode: the database clock at the last revocation check. */
-  private revokedCheckedAt: Date | null = null;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private polling: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: HubOptions) {
     this.log = options.log.child({ component: 'event-hub' });
-    if (options.mode === 'poll') return;
-    this.listener = new PgListener({
-      connectionString: options.connectionString,
-      channels: ['scan_events', 'api_key_revoked'],
-      log: this.log,
-      applicationName: 'hostscan-api-listen',
-    });
-    this.listener.on('notification', (channel: string, payload: string) => {
-      if (channel === 'api_key_revoked') {
-        for (const fn of this.revokedListeners) fn(payload);
-      } else {
-        this.onNotify(payload);
-      }
-    });
-    this.listener.on('connected', (reconnect: boolean) => {
-      if (!reconnect) return;
-      this.catchUpAll();
-      // A revocation NOTIFY sent while LISTEN was down is lost: look again.
-      for (const fn of this.reconnectListeners) fn();
-    });
-  }
-
-  private readonly revokedListeners: Array<(keyId: string) => void> = [];
-  private readonly reconnectListeners: Array<() => void> = [];
-
-  /** Called after the LISTEN connection came back (listen mode). */
-  onReconnect(fn: () => void): void {
-    this.reconnectListeners.push(fn);
+    const sink: EventSink = {
+      follows: (scanId) => this.follows(scanId),
+      scanChanged: (scanId, seq) => this.onScanChanged(scanId, seq),
+      scanEvents: (scan, events) => this.onScanEvents(scan, events),
+      keyRevoked: (keyId) => this.emitter.emit('keyRevoked', keyId),
+      resync: () => {
+        this.catchUpAll();
+        this.emitter.emit('reconnected');
+      },
+    };
+    this.source =
+      options.mode === 'poll'
+        ? new PollSource({
+            pgPool: options.pgPool,
+            log: this.log,
+            sink,
+            intervalMs: options.pollIntervalMs,
+          })
+        : new ListenSource({ connectionString: options.connectionString, log: this.log, sink });
   }
 
   async start(): Promise<void> {
-    if (this.listener) return this.listener.start();
-    // Poll mode: start at the end of the log and at the database's clock.
-    const { rows } = await this.options.pool.query<{ id: string; now: Date }>(
-      `select coalesce(max(id), 0)::text as id, now() as now from scan_events`,
-    );
-    this.lastId = Number(rows[0]!.id);
-    this.revokedCheckedAt = rows[0]!.now;
-    this.schedulePoll();
-  }
-
-  /** Called with the key id when any API process revokes an API key. */
-  onApiKeyRevoked(fn: (keyId: string) => void): void {
-    this.revokedListeners.push(fn);
+    await this.source.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
-    if (this.pollTimer) clearTimeout(this.pollTimer);
-    await this.polling;
-    await this.listener?.stop();
+    await this.source.stop();
     for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])])
       s.queue.end();
+  }
+
+  /** Called with the key id when any API process revokes an API key. */
+  onApiKeyRevoked(fn: (keyId: string) => void): void {
+    this.emitter.on('keyRevoked', fn);
+  }
+
+  /** Called after the LISTEN connection came back (listen mode). */
+  onReconnect(fn: () => void): void {
+    this.emitter.on('reconnected', fn);
   }
 
   get subscriberCount(): number {
@@ -198,13 +127,13 @@ export class EventHub {
     scanId: string,
     afterSeq: number | null,
     onSlow?: OnSlow,
-  ): Promise<SubscriptionQueue<ProgressEvent> | null> {
+  ): Promise<SubscriptionQueue<ScanEvent> | null> {
     const sub = this.register(scanId, null, true, onSlow);
     // Until the starting point is known, drop whatever a concurrent catch-up
     // delivers: the reads below start from the right seq and miss nothing.
     sub.lastSeq.set(scanId, Number.MAX_SAFE_INTEGER);
     try {
-      const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+      const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
       if (!scan) {
         sub.queue.end();
         return null;
@@ -235,13 +164,13 @@ export class EventHub {
   }
 
   /** Follows every scan's events from now on (dashboards). */
-  subscribeAll(filter: ScanFilter | null, onSlow?: OnSlow): SubscriptionQueue<ProgressEvent> {
+  subscribeAll(filter: EventFilter | null, onSlow?: OnSlow): SubscriptionQueue<ScanEvent> {
     return this.register(null, filter, false, onSlow).queue;
   }
 
   private register(
     scanId: string | null,
-    filter: ScanFilter | null,
+    filter: EventFilter | null,
     completeOnTerminal: boolean,
     onSlow: OnSlow | undefined,
   ): Subscriber {
@@ -250,7 +179,7 @@ export class EventHub {
       filter,
       lastSeq: new Map(),
       completeOnTerminal,
-      queue: new SubscriptionQueue<ProgressEvent>({
+      queue: new SubscriptionQueue<ScanEvent>({
         maxPending: this.options.maxPendingPerSubscriber ?? 10_000,
         stallMs: this.options.subscriberStallMs ?? 10_000,
         onClose: () => this.unregister(sub),
@@ -285,19 +214,25 @@ export class EventHub {
     }
   }
 
-  private onNotify(payload: string): void {
-    let scanId: string;
-    let seq: number;
-    try {
-      ({ scanId, seq } = JSON.parse(payload) as { scanId: string; seq: number });
-    } catch {
-      this.log.warn({ payload }, 'ignoring a malformed scan_events payload');
-      return;
-    }
-    if (typeof scanId !== 'string' || !Number.isInteger(seq)) return;
-    if (this.global.size === 0 && !this.byScan.has(scanId)) return;
+  /** Whether any subscriber takes events of this scan. */
+  private follows(scanId: string): boolean {
+    return this.global.size > 0 || this.byScan.has(scanId);
+  }
+
+  /** A NOTIFY: read the scan's log unless nobody follows it or it is known finished. */
+  private onScanChanged(scanId: string, seq: number): void {
+    if (!this.follows(scanId)) return;
     if (!this.byScan.has(scanId) && seq <= (this.finished.get(scanId) ?? 0)) return;
     this.catchUp(scanId, seq);
+  }
+
+  /** Rows a poll read: delivered here, unless a catch-up read of the scan is running. */
+  private onScanEvents(scan: ScanRow, events: readonly ScanEventRow[]): void {
+    const running = this.inFlight.get(scan.id);
+    // Let the running read take these rows too, so one scan's events are
+    // never delivered by two reads at once.
+    if (running) running.again = true;
+    else this.deliverEvents(scan, events);
   }
 
   private catchUpAll(): void {
@@ -309,10 +244,8 @@ export class EventHub {
   /** Dashboards: every scan that may have moved while LISTEN was down. */
   private catchUpDashboards(attempt: number): void {
     if (this.global.size === 0 || this.stopped) return;
-    void this.options.pool
-      .query<{ id: string }>(
-        `select id from scans where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`,
-      )
+    void this.options.pgPool
+      .query<{ id: string }>(sql.RECENTLY_ACTIVE_SCANS)
       .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
       .catch((e: unknown) => {
         const delay = delayFor(CATCH_UP_RETRY, attempt);
@@ -359,7 +292,7 @@ export class EventHub {
   private retryLater(scanId: string, e: unknown): void {
     const failures = (this.readFailures.get(scanId) ?? 0) + 1;
     this.readFailures.set(scanId, failures);
-    const followed = () => !this.stopped && (this.byScan.has(scanId) || this.global.size > 0);
+    const followed = () => !this.stopped && this.follows(scanId);
     if (!followed() || this.retryTimers.has(scanId)) {
       if (!followed()) this.readFailures.delete(scanId);
       this.log.warn({ err: toError(e), scanId }, 'reading scan events failed');
@@ -386,95 +319,20 @@ export class EventHub {
     let from = this.readUpTo.get(scanId) ?? Number.MAX_SAFE_INTEGER;
     for (const s of subs ?? []) from = Math.min(from, s.lastSeq.get(scanId) ?? 0);
     if (from === Number.MAX_SAFE_INTEGER) from = 0;
-    const events = (await this.options.pool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from]))
+    const events = (await this.options.pgPool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from]))
       .rows;
     if (events.length === 0) return;
-    const scan = (await this.options.pool.query<ScanRow>(sql.SCAN_BY_ID, [scanId])).rows[0];
+    const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
     if (scan) this.deliverEvents(scan, events);
   }
 
-  private schedulePoll(): void {
-    if (this.stopped) return;
-    this.pollTimer = setTimeout(() => {
-      this.polling = this.poll().finally(() => this.schedulePoll());
-    }, this.options.pollIntervalMs ?? 500);
-    this.pollTimer.unref();
-  }
-
-  /** Poll mode: one pass of the timer. A failure is logged; the next pass retries. */
-  private async poll(): Promise<void> {
-    try {
-      let read: number;
-      do read = await this.pollEvents();
-      while (read === POLL_BATCH && !this.stopped);
-      await this.pollRevoked();
-    } catch (e) {
-      this.log.warn({ err: toError(e) }, 'polling for events failed; the next poll retries');
-    }
-  }
-
-  /**
-   * Reads the log rows after the highest id seen, for all scans at once, and
-   * delivers them per scan through the same code as a NOTIFY's read. Ids are
-   * taken at insert but become visible at commit, so a lower id can appear
-   * after a higher one: ids skipped are read again until they appear (or
-   * for GAP_TTL_MS, past which the insert was rolled back). Returns the
-   * number of rows read.
-   */
-  private async pollEvents(): Promise<number> {
-    const now = Date.now();
-    for (const [id, since] of this.gaps) if (now - since > GAP_TTL_MS) this.gaps.delete(id);
-    const { pool } = this.options;
-    const { rows } = await pool.query<ScanEventRow & { id: string }>(EVENTS_SINCE_ID, [
-      this.lastId,
-      [...this.gaps.keys()],
-      POLL_BATCH,
-    ]);
-    const byScan = new Map<string, ScanEventRow[]>();
-    for (const row of rows) {
-      const id = Number(row.id);
-      if (id > this.lastId) {
-        if (id - this.lastId <= MAX_GAP)
-          for (let skipped = this.lastId + 1; skipped < id; skipped++) this.gaps.set(skipped, now);
-        this.lastId = id;
-      } else this.gaps.delete(id);
-      if (!this.byScan.has(row.scan_id) && this.global.size === 0) continue;
-      let list = byScan.get(row.scan_id);
-      if (!list) byScan.set(row.scan_id, (list = []));
-      list.push(row);
-    }
-    if (byScan.size === 0) return rows.length;
-    const scans = await pool.query<ScanRow>(SCANS_BY_IDS, [[...byScan.keys()]]);
-    for (const scan of scans.rows) {
-      const running = this.inFlight.get(scan.id);
-      // A catch-up read of this scan is running: let it read these rows too,
-      // so one scan's events are never delivered by two reads at once.
-      if (running) running.again = true;
-      else
-        this.deliverEvents(
-          scan,
-          byScan.get(scan.id)!.sort((a, b) => a.seq - b.seq),
-        );
-    }
-    return rows.length;
-  }
-
-  /** Poll mode: closes the sockets of keys revoked since the last check. */
-  private async pollRevoked(): Promise<void> {
-    const { rows } = await this.options.pool.query<{ now: Date; ids: string[] }>(REVOKED_SINCE, [
-      this.revokedCheckedAt,
-    ]);
-    this.revokedCheckedAt = rows[0]!.now;
-    for (const id of rows[0]!.ids) for (const fn of this.revokedListeners) fn(id);
-  }
-
   /** Hands one scan's new log rows, in seq order, to its subscribers and the dashboards. */
-  private deliverEvents(scan: ScanRow, events: ScanEventRow[]): void {
+  private deliverEvents(scan: ScanRow, events: readonly ScanEventRow[]): void {
     const scanId = scan.id;
     const last = events[events.length - 1]!.seq;
     this.readUpTo.set(scanId, Math.max(last, this.readUpTo.get(scanId) ?? 0));
     for (const e of events) {
-      const event: ProgressEvent = {
+      const event: ScanEvent = {
         scanId,
         seq: e.seq,
         status: e.status,
@@ -502,11 +360,11 @@ export class EventHub {
     }
   }
 
-  private deliver(sub: Subscriber, event: ProgressEvent): void {
+  private deliver(sub: Subscriber, event: ScanEvent): void {
     if (sub.queue.closed) return;
     const seen = sub.lastSeq.get(event.scanId);
     if (seen !== undefined && event.seq <= seen) return;
-    if (sub.filter && !matches(sub.filter, event)) {
+    if (sub.filter && !matchesFilter(sub.filter, event)) {
       sub.lastSeq.set(event.scanId, event.seq);
       return;
     }
@@ -514,10 +372,4 @@ export class EventHub {
     sub.queue.push(event);
     if (sub.completeOnTerminal && isTerminal(event.status)) sub.queue.end();
   }
-}
-
-function matches(filter: ScanFilter, event: ProgressEvent): boolean {
-  if (filter.statuses?.length && !filter.statuses.includes(event.status)) return false;
-  if (filter.types?.length && !filter.types.includes(event.scan.type)) return false;
-  return true;
 }

@@ -8,8 +8,8 @@
  * write that matches no row means the lease was lost.
  */
 
-/** Columns the worker and event hub read back from scans. */
-const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
+/** Columns the worker and event hub read back from scans (a ScanRow). */
+export const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
   timeout_seconds, attempt, max_attempts, worker_id, lease_expires_at, progress, current_step,
   last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
   requested_by, pool`;
@@ -195,10 +195,6 @@ export const CANCEL_PENDING = withEvent(
 /** Asks the worker holding a RUNNING scan to stop. $1 id. */
 export const REQUEST_CANCEL = `update scans set cancel_requested_at = coalesce(cancel_requested_at, now())
   where id = $1 and status = 'RUNNING' returning id`;
-
-/** Events of one scan after a seq, with the scan row they belong to. $1 id, $2 after seq. */
-export const EVENTS_AFTER = `select scan_id, seq, status, step, progress, message, at
-  from scan_events where scan_id = $1 and seq > $2 order by seq`;
 
 export const SCAN_BY_ID = `select ${SCAN_COLUMNS} from scans where id = $1`;
 

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 
 import type { WorkerConfig } from '../config';
+import { PgListener } from '../db/listener';
 import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-errors';
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { claimScan, type Lease, LeaseLostError, reapExpiredLeases } from '../queue/lease';
-import { PgListener } from '../queue/listener';
 import { pruneWorkers, WorkerPresence } from '../queue/presence';
 import { sleep } from '../util/async';
 import { executeScan, type StopReason } from './execute-scan';

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 
-import { EventHub, type ProgressEvent } from '../../src/events/hub';
+import { EventHub } from '../../src/events/hub';
+import type { ScanEvent } from '../../src/events/scan-event';
 import { createLogger } from '../../src/logger';
 import { claimScan } from '../../src/queue/lease';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
@@ -23,7 +24,7 @@ beforeAll(async () => {
     queries.push(String(args[0]));
     return query(...args);
   };
-  hub = new EventHub({ pool: hubPool, connectionString: db.url, log: createLogger('silent') });
+  hub = new EventHub({ pgPool: hubPool, connectionString: db.url, log: createLogger('silent') });
   await hub.start();
 });
 
@@ -33,13 +34,10 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function drain(
-  iter: AsyncIterable<ProgressEvent>,
-  timeoutMs = 10_000,
-): Promise<ProgressEvent[]> {
-  const out: ProgressEvent[] = [];
+async function drain(iter: AsyncIterable<ScanEvent>, timeoutMs = 10_000): Promise<ScanEvent[]> {
+  const out: ScanEvent[] = [];
   const timer = setTimeout(() => {
-    void (iter as AsyncIterableIterator<ProgressEvent>).return?.();
+    void (iter as AsyncIterableIterator<ScanEvent>).return?.();
   }, timeoutMs);
   for await (const e of iter) out.push(e);
   clearTimeout(timer);
@@ -125,14 +123,10 @@ it('delivers events of every scan to dashboards, filtered by status', async () =
   const b = await insertScan(db.pool);
   await runScan('w6');
   await runScan('w7');
-  const seen: ProgressEvent[] = [];
-  const finished: ProgressEvent[] = [];
+  const seen: ScanEvent[] = [];
+  const finished: ScanEvent[] = [];
   const deadline = Date.now() + 10_000;
-  const pull = async (
-    it: AsyncIterableIterator<ProgressEvent>,
-    into: ProgressEvent[],
-    want: number,
-  ) => {
+  const pull = async (it: AsyncIterableIterator<ScanEvent>, into: ScanEvent[], want: number) => {
     while (into.length < want && Date.now() < deadline) {
       const r = await Promise.race([
         it.next(),

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 
-import { EventHub, type ProgressEvent } from '../../src/events/hub';
+import { EventHub } from '../../src/events/hub';
+import type { ScanEvent } from '../../src/events/scan-event';
 import { createLogger } from '../../src/logger';
 import { claimScan } from '../../src/queue/lease';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
@@ -31,7 +32,7 @@ beforeAll(async () => {
     return query(...args);
   };
   hub = new EventHub({
-    pool: hubPool,
+    pgPool: hubPool,
     connectionString: db.url,
     log: createLogger('silent'),
     mode: 'poll',
@@ -50,13 +51,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Poll passes' log reads issued so far (a pass issues the next only after the last finished). */
 const pollReads = () => queries.filter((q) => q.includes('from scan_events where id >')).length;
 
-async function drain(
-  iter: AsyncIterable<ProgressEvent>,
-  timeoutMs = 10_000,
-): Promise<ProgressEvent[]> {
-  const out: ProgressEvent[] = [];
+async function drain(iter: AsyncIterable<ScanEvent>, timeoutMs = 10_000): Promise<ScanEvent[]> {
+  const out: ScanEvent[] = [];
   const timer = setTimeout(() => {
-    void (iter as AsyncIterableIterator<ProgressEvent>).return?.();
+    void (iter as AsyncIterableIterator<ScanEvent>).return?.();
   }, timeoutMs);
   for await (const e of iter) out.push(e);
   clearTimeout(timer);
@@ -65,9 +63,9 @@ async function drain(
 
 /** Pulls from a dashboard stream until `want` events or the deadline. */
 async function pull(
-  it: AsyncIterableIterator<ProgressEvent>,
-  into: ProgressEvent[],
-  want: (seen: ProgressEvent[]) => boolean,
+  it: AsyncIterableIterator<ScanEvent>,
+  into: ScanEvent[],
+  want: (seen: ScanEvent[]) => boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -188,8 +186,8 @@ it('delivers events of every scan to dashboards from subscription on, filtered b
   await runScan('w6'); // `before`, the oldest PENDING scan
   await runScan('w7'); // a
   await runScan('w8'); // b
-  const seen: ProgressEvent[] = [];
-  const finished: ProgressEvent[] = [];
+  const seen: ScanEvent[] = [];
+  const finished: ScanEvent[] = [];
   await Promise.all([
     pull(all, seen, (s) => s.filter((e) => e.status === 'COMPLETED').length === 3),
     pull(finishedOnly, finished, (s) => s.length === 3),
@@ -225,7 +223,7 @@ it('delivers an event whose commit comes after a higher id was read', async () =
        select id, last_seq, status, null, progress, 'early commit' from s`,
       [fast.id],
     );
-    const seen: ProgressEvent[] = [];
+    const seen: ScanEvent[] = [];
     await pull(dashboard, seen, (s) => s.some((e) => e.message === 'early commit'));
     await sleep(POLL_MS * 3);
     await client.query('commit');

@@ -19,7 +19,7 @@ const ctx = { loaders: { clearAll: () => undefined } } as unknown as AppContext;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  hub = new EventHub({ pool: db.pool, connectionString: db.url, log: createLogger('silent') });
+  hub = new EventHub({ pgPool: db.pool, connectionString: db.url, log: createLogger('silent') });
   await hub.start();
 });
 

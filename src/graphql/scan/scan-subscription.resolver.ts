@@ -1,6 +1,6 @@
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
-import type { ProgressEvent } from '../../events/hub';
+import type { ScanEvent } from '../../events/scan-event';
 import type { SubscriptionQueue } from '../../events/subscription-queue';
 import { notFound } from '../../services/errors';
 import { scanFromRow } from '../../services/scan.mapper';
@@ -24,7 +24,7 @@ interface SubscribeData<A> {
  * closes the hub queue at once, which also ends a read that is waiting.
  */
 export function toPayloads(
-  queue: SubscriptionQueue<ProgressEvent>,
+  queue: SubscriptionQueue<ScanEvent>,
   ctx: AppContext,
 ): AsyncIterableIterator<ScanProgressEvent> {
   const iterator: AsyncIterableIterator<ScanProgressEvent> = {

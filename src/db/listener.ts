@@ -8,15 +8,35 @@ import { sleep, withTimeout } from '../util/async';
 import { delayFor, LISTEN_RECONNECT } from '../util/backoff';
 
 export interface ListenerOptions {
-  connectionString: string;
-  channels: string[];
-  log: Logger;
-  /** Interval of the health query that finds a dead connection. Default 5000 ms. */
-  healthIntervalMs?: number;
-  /** Deadline of connect and of the health query. Default 3000 ms. */
-  queryTimeoutMs?: number;
-  /** Shown in pg_stat_activity. Default `hostscan-listen`. */
-  applicationName?: string;
+  readonly connectionString: string;
+  readonly channels: readonly string[];
+  readonly log: Logger;
+  /**
+   * Interval of the health query that finds a dead connection.
+   * @default 5000 (ms)
+   */
+  readonly healthIntervalMs?: number;
+  /**
+   * Deadline of connect and of the health query.
+   * @default 3000 (ms)
+   */
+  readonly queryTimeoutMs?: number;
+  /**
+   * Shown in pg_stat_activity.
+   * @default 'hostscan-listen'
+   */
+  readonly applicationName?: string;
+}
+
+/** What a {@link PgListener} emits. */
+export interface PgListenerEvents {
+  /** A NOTIFY on one of the channels (an empty payload when it had none). */
+  notification: [channel: string, payload: string];
+  /**
+   * LISTEN is in place on every channel: at start (`reconnect` false) and
+   * after each reconnect (true), when owners should catch up from the log.
+   */
+  connected: [reconnect: boolean];
 }
 
 /**
@@ -24,15 +44,15 @@ export interface ListenerOptions {
  * any error, re-LISTENs, and emits `connected` each time it is listening
  * again, so owners can catch up from the durable log: a NOTIFY is a hint, and
  * any sent while the connection was down is lost.
- *
- * Events: `notification` (channel, payload), `connected` (reconnect: boolean).
  */
-export class PgListener extends EventEmitter {
+export class PgListener extends EventEmitter<PgListenerEvents> {
   private client: pg.Client | null = null;
   private stopped = false;
   private readonly stopController = new AbortController();
   private loop: Promise<void> | null = null;
   private connectedOnce = false;
+  /** Rejects start() when the first connect or LISTEN fails. */
+  private failStart: ((error: Error) => void) | null = null;
 
   constructor(private readonly options: ListenerOptions) {
     super();
@@ -42,7 +62,7 @@ export class PgListener extends EventEmitter {
   async start(): Promise<void> {
     const first = new Promise<void>((resolve, reject) => {
       this.once('connected', () => resolve());
-      this.once('first-error', reject);
+      this.failStart = reject;
     });
     this.loop = this.run();
     await first;
@@ -67,7 +87,7 @@ export class PgListener extends EventEmitter {
       } catch (e) {
         const err = toError(e);
         if (!this.connectedOnce) {
-          this.emit('first-error', new Error('could not LISTEN', { cause: err }));
+          this.failStart?.(new Error('could not LISTEN', { cause: err }));
           return;
         }
         if (this.stopped) return;

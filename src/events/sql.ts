@@ -1,0 +1,37 @@
+/**
+ * What the event hub reads: the event log (scan_events), the scan rows that
+ * go with it, and revoked keys. Writes to the log are the queue's
+ * (queue/sql.ts), each in the statement that changes the scan.
+ */
+import { SCAN_COLUMNS } from '../queue/sql';
+
+/** Columns of a ScanEventRow. */
+const EVENT_COLUMNS = `scan_id, seq, status, step, progress, message, at`;
+
+/** One scan's log rows after a seq, in seq order. $1 scan id, $2 after seq. */
+export const EVENTS_AFTER = `select ${EVENT_COLUMNS}
+  from scan_events where scan_id = $1 and seq > $2 order by seq`;
+
+/** Scans a dashboard may have missed events of while LISTEN was down. */
+export const RECENTLY_ACTIVE_SCANS = `select id from scans
+  where status in ('PENDING','RUNNING') or completed_at > now() - interval '5 minutes'`;
+
+/** Poll mode: where the log ends, and the database clock, when polling starts. */
+export const LOG_END = `select coalesce(max(id), 0)::text as id, now() as now from scan_events`;
+
+/**
+ * Poll mode: log rows of every scan after the highest id read ($1) and the
+ * skipped ids ($2, bigint[]), in id order, at most $3.
+ */
+export const EVENTS_SINCE_ID = `select id::text, ${EVENT_COLUMNS}
+  from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
+
+/** Poll mode: the rows SCAN_BY_ID reads, for several scans at once. $1 ids (uuid[]). */
+export const SCANS_BY_IDS = `select ${SCAN_COLUMNS} from scans where id = any($1::uuid[])`;
+
+/** Poll mode: how far back revocations are read again, for a revoke that commits late. */
+const REVOKE_OVERLAP = `interval '60 seconds'`;
+
+/** Poll mode: keys revoked since the last check ($1, database clock), and the clock for the next one. */
+export const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
+  where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
