@@ -114,7 +114,8 @@ function cancelled(message: string): ScanError {
 
 /**
  * Opens the TCP connection ourselves: ssh2 would not set TCP_NODELAY, and
- * every exec channel would then stall ~40 ms on a delayed ACK (STACK-NOTES).
+ * every exec channel would then stall ~40 ms on a delayed ACK (Nagle's
+ * algorithm; `npm run bench` measures both, see docs/benchmarks.md).
  */
 function openSocket(
   host: string,
