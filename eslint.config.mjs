@@ -29,9 +29,8 @@ function layerRules() {
     layer.map((name) => {
       const forbidden = LAYERS.flat().filter((n) => !LAYERS.slice(0, i).flat().includes(n));
       const others = forbidden.filter((n) => n !== name);
-      const topFile = ['config', 'logger', 'app'].includes(name);
       return {
-        files: topFile ? [`src/${name}.ts`] : [`src/${name}/**/*.ts`],
+        files: [`src/${name}.ts`, `src/${name}/**/*.ts`],
         rules: {
           'no-restricted-imports': [
             'error',
