@@ -13,7 +13,7 @@ import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
-import { reapExpiredLeases } from './queue/lease';
+import { Reaper } from './queue/reaper';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
@@ -152,7 +152,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     if (options.worker) {
       worker = new Worker({
-        pool,
+        pgPool: pool,
         connectionString: url,
         config: { ...config.worker, secretKey },
         log,
@@ -162,16 +162,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     } else {
       // API-only processes reap too, so dead workers' scans are recovered even
       // when no worker is left running (SKIP LOCKED keeps reapers apart).
-      const reaper = setInterval(() => {
-        reapExpiredLeases(pool).then(
-          (rows) =>
-            rows.forEach((r) =>
-              log.warn({ scanId: r.id, status: r.status }, 'reaped an expired lease'),
-            ),
-          (e: unknown) => log.warn({ err: toError(e) }, 'reaper failed'),
-        );
-      }, config.worker.reaperIntervalMs);
-      cleanups.push(['reaper', async () => clearInterval(reaper)]);
+      // Pruning the workers table is left to the workers, as it always was.
+      const reaper = new Reaper({
+        pgPool: pool,
+        log,
+        intervalMs: config.worker.reaperIntervalMs,
+        pruneEveryMs: null,
+      });
+      reaper.start();
+      cleanups.push(['reaper', async () => reaper.stop()]);
     }
 
     return {
