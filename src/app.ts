@@ -17,7 +17,7 @@ import { Reaper } from './queue/reaper';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
-import { Worker } from './worker/worker';
+import { ScanWorker } from './worker/worker';
 
 export interface AppOptions {
   config: Config;
@@ -32,7 +32,7 @@ export interface App {
   /** Port the API listens on (null without API). */
   port: number | null;
   databaseUrl: string;
-  worker: Worker | null;
+  worker: ScanWorker | null;
   hub: EventHub | null;
   /**
    * Graceful stop: stop claiming, let running scans finish for the grace
@@ -108,7 +108,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
     cleanups.push(['pool', () => pool.end()]);
 
-    let worker: Worker | null = null;
+    let worker: ScanWorker | null = null;
     let hub: EventHub | null = null;
     let api: ApiServer | null = null;
     let port: number | null = null;
@@ -151,7 +151,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     if (options.worker) {
-      worker = new Worker({
+      worker = new ScanWorker({
         pgPool: pool,
         connectionString: url,
         config: { ...config.worker, secretKey },

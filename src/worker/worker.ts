@@ -39,7 +39,7 @@ interface Running {
  * (which also notices cancellation and a lost lease), and reaps expired
  * leases of dead workers.
  */
-export class Worker {
+export class ScanWorker {
   /**
    * Keyed by scan id and attempt: after a stall (a frozen process, a long GC
    * pause) this worker may claim the next attempt of a scan whose previous,
