@@ -162,7 +162,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     } else {
       // API-only processes reap too, so dead workers' scans are recovered even
       // when no worker is left running (SKIP LOCKED keeps reapers apart).
-      // Pruning the workers table is left to the workers, as it always was.
+      // Only workers prune the rows of long-gone workers (pruneEveryMs: null).
       const reaper = new Reaper({
         pgPool: pool,
         log,

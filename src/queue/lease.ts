@@ -226,10 +226,7 @@ export class Lease {
     return this.requeue(0, null, reason, false);
   }
 
-  /**
-   * Re-queues the scan, runnable in `delayMs`, after a failure a later attempt
-   * may get past. Spends the attempt. Returns CANCELLED as release does.
-   */
+  /** Spends the attempt and re-queues for a later one, after `delayMs`. Returns as release. */
   async retryLater(delayMs: number, failure: ScanFailure): Promise<ScanStatus> {
     const message = `attempt ${this.attempt} failed: ${failure.code}; retrying`;
     return this.requeue(delayMs, failure, message, true);
