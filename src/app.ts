@@ -12,12 +12,12 @@ import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
-import { reapExpiredLeases } from './queue/lease';
+import { Reaper } from './queue/reaper';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
 import { RateLimiter } from './services/rate-limit';
-import { Worker } from './worker/worker';
+import { ScanWorker } from './worker/worker';
 
 export interface AppOptions {
   config: Config;
@@ -32,7 +32,7 @@ export interface App {
   /** Port the API listens on (null without API). */
   port: number | null;
   databaseUrl: string;
-  worker: Worker | null;
+  worker: ScanWorker | null;
   hub: EventHub | null;
   /**
    * Graceful stop: stop claiming, let running scans finish for the grace
@@ -108,7 +108,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
     cleanups.push(['pool', () => pool.end()]);
 
-    let worker: Worker | null = null;
+    let worker: ScanWorker | null = null;
     let hub: EventHub | null = null;
     let api: ApiServer | null = null;
     let port: number | null = null;
@@ -151,8 +151,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     if (options.worker) {
-      worker = new Worker({
-        pool,
+      worker = new ScanWorker({
+        pgPool: pool,
         connectionString: url,
         config: { ...config.worker, secretKey },
         log,
@@ -162,16 +162,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     } else {
       // API-only processes reap too, so dead workers' scans are recovered even
       // when no worker is left running (SKIP LOCKED keeps reapers apart).
-      const reaper = setInterval(() => {
-        reapExpiredLeases(pool).then(
-          (rows) =>
-            rows.forEach((r) =>
-              log.warn({ scanId: r.id, status: r.status }, 'reaped an expired lease'),
-            ),
-          (e: unknown) => log.warn({ err: toError(e) }, 'reaper failed'),
-        );
-      }, config.worker.reaperIntervalMs);
-      cleanups.push(['reaper', async () => clearInterval(reaper)]);
+      // Only workers prune the rows of long-gone workers (pruneEveryMs: null).
+      const reaper = new Reaper({
+        pgPool: pool,
+        log,
+        intervalMs: config.worker.reaperIntervalMs,
+        pruneEveryMs: null,
+      });
+      reaper.start();
+      cleanups.push(['reaper', async () => reaper.stop()]);
     }
 
     return {

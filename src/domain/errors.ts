@@ -33,6 +33,12 @@ export const CONNECTION_ERROR_CODES: readonly ScanErrorCode[] = Object.freeze([
   ScanErrorCode.HOST_KEY_UNKNOWN,
 ]);
 
+/** Why a scan or one of its steps failed, as stored on the row. */
+export interface ScanFailure {
+  code: ScanErrorCode;
+  message: string;
+}
+
 /**
  * An error that knows which ScanErrorCode describes it. Anything thrown during
  * a scan is normalised to this before it is stored.

@@ -3,9 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 
 import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-errors';
-import { type ScanErrorCode, toError } from '../domain/errors';
+import { type ScanFailure, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
-import { DEFAULT_POOL, type ScanStatus } from '../domain/states';
+import { ScanStatus, StepStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { sleep } from '../util/async';
 import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
@@ -23,12 +23,25 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** How an attempt ends (Lease.finish). */
+export interface FinishOptions {
+  status: ScanStatus;
+  /** Percent done, 0 to 100. */
+  progress: number;
+  /** Why the scan failed, stored as its error; null when it did not. */
+  failure: ScanFailure | null;
+  /** The message of the terminal progress event. */
+  message: string;
+}
+
 /**
  * The writes one worker may make to one claimed scan, every one fenced by
  * (scan id, attempt, worker id).
  */
 export class Lease {
   private endingWrite = false;
+  /** Set when a COMMIT failed on a lost connection: it may have taken effect. */
+  private commitUncertain = false;
   /**
    * performance.now() by which the lease has surely expired: the send time of
    * the last successful claim or heartbeat plus the lease length. The server
@@ -37,7 +50,7 @@ export class Lease {
   private validUntil: number;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pgPool: pg.Pool,
     readonly scan: ScanRow,
     readonly workerId: string,
     private readonly leaseMs: number,
@@ -128,7 +141,7 @@ export class Lease {
   async heartbeat(): Promise<{ cancelRequested: boolean }> {
     return this.retrying('heartbeat', async () => {
       const sentAt = performance.now();
-      const res = await this.pool.query<{ cancel_requested_at: Date | null }>(sql.HEARTBEAT, [
+      const res = await this.pgPool.query<{ cancel_requested_at: Date | null }>(sql.HEARTBEAT, [
         ...this.fence(),
         this.leaseMs,
       ]);
@@ -148,7 +161,7 @@ export class Lease {
 
   async startStep(position: number, name: string, progress: number): Promise<void> {
     await this.inTransaction(async (c) => {
-      await c.query(sql.START_STEP, [this.id, position, 'RUNNING']);
+      await c.query(sql.START_STEP, [this.id, position, StepStatus.RUNNING]);
       await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, `step ${name} started`]);
     });
   }
@@ -157,40 +170,36 @@ export class Lease {
     position: number,
     name: string,
     progress: number,
-    outcome: { part?: Partial<ScanResultData>; error?: { code: ScanErrorCode; message: string } },
+    outcome: { part?: Partial<ScanResultData>; failure?: ScanFailure },
   ): Promise<void> {
+    const { part, failure } = outcome;
     await this.inTransaction(async (c) => {
-      const failed = outcome.error !== undefined;
       await c.query(sql.FINISH_STEP, [
         this.id,
         position,
-        failed ? 'FAILED' : 'SUCCEEDED',
-        outcome.error?.code ?? null,
-        outcome.error?.message ?? null,
+        failure ? StepStatus.FAILED : StepStatus.SUCCEEDED,
+        failure?.code ?? null,
+        failure?.message ?? null,
       ]);
-      if (outcome.part) await c.query(sql.MERGE_RESULT, [this.id, JSON.stringify(outcome.part)]);
-      const message = failed ? `step ${name} failed: ${outcome.error!.code}` : `step ${name} done`;
+      if (part) await c.query(sql.MERGE_RESULT, [this.id, JSON.stringify(part)]);
+      const message = failure ? `step ${name} failed: ${failure.code}` : `step ${name} done`;
       await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, message]);
     });
   }
 
-  async finish(
-    status: ScanStatus,
-    progress: number,
-    error: { code: ScanErrorCode; message: string } | null,
-    message: string,
-  ): Promise<ScanRow> {
+  /** Ends the attempt with a terminal status; steps that never ran become SKIPPED. */
+  async finish(outcome: FinishOptions): Promise<ScanRow> {
+    const { status, progress, failure, message } = outcome;
     let row: ScanRow | undefined;
     this.endingWrite = true;
     try {
       await this.inTransaction(async (c) => {
-        // Steps that never ran (the scan ended early) are marked SKIPPED.
         await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
         const res = await c.query<ScanRow>(sql.FINISH_SCAN, [
           ...this.fence(),
           status,
-          error?.code ?? null,
-          error?.message ?? null,
+          failure?.code ?? null,
+          failure?.message ?? null,
           progress,
           message,
         ]);
@@ -201,7 +210,7 @@ export class Lease {
       // the write took; the retry then finds the row no longer RUNNING. If the
       // row ended as this very attempt with this status, it did.
       if (!(e instanceof LeaseLostError) || !this.commitUncertain) throw e;
-      const now = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [this.id])).rows[0];
+      const now = (await this.pgPool.query<ScanRow>(sql.SCAN_BY_ID, [this.id])).rows[0];
       if (now?.attempt === this.attempt && now.worker_id === this.workerId && now.status === status)
         return now;
       throw e;
@@ -209,28 +218,41 @@ export class Lease {
     return row!;
   }
 
-  /** Returns the scan to the queue; `countsAsAttempt` false for a shutdown release. */
-  async requeue(
+  /**
+   * Gives the scan back to the queue without spending an attempt (the worker,
+   * not the scan, is ending). Returns CANCELLED if a cancel landed meanwhile.
+   */
+  async release(reason = 'released by a worker shutting down'): Promise<ScanStatus> {
+    return this.requeue(0, null, reason, false);
+  }
+
+  /** Spends the attempt and re-queues for a later one, after `delayMs`. Returns as release. */
+  async retryLater(delayMs: number, failure: ScanFailure): Promise<ScanStatus> {
+    const message = `attempt ${this.attempt} failed: ${failure.code}; retrying`;
+    return this.requeue(delayMs, failure, message, true);
+  }
+
+  private async requeue(
     delayMs: number,
-    error: { code: ScanErrorCode; message: string } | null,
+    failure: ScanFailure | null,
     message: string,
     countsAsAttempt: boolean,
   ): Promise<ScanStatus> {
     this.endingWrite = true;
-    let status = 'PENDING' as ScanStatus;
+    let status = ScanStatus.PENDING as ScanStatus;
     await this.retrying('requeue', async () => {
-      const res = await this.pool.query<ScanRow>(sql.REQUEUE_SCAN, [
+      const res = await this.pgPool.query<ScanRow>(sql.REQUEUE_SCAN, [
         ...this.fence(),
         delayMs,
-        error?.code ?? null,
-        error?.message ?? null,
+        failure?.code ?? null,
+        failure?.message ?? null,
         message,
         countsAsAttempt,
       ]);
       if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
       status = res.rows[0]!.status;
     });
-    if (status === 'CANCELLED') {
+    if (status === ScanStatus.CANCELLED) {
       this.log?.info(
         { scanId: this.id, attempt: this.attempt },
         'a cancel requested meanwhile ended the scan instead of a re-queue',
@@ -238,9 +260,6 @@ export class Lease {
     }
     return status;
   }
-
-  /** Set when a COMMIT failed on a lost connection: it may have taken effect. */
-  private commitUncertain = false;
 
   /**
    * Runs `fn` in a transaction that first locks the fenced row, so a write
@@ -252,7 +271,7 @@ export class Lease {
   }
 
   private async transactionOnce(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.pgPool.connect();
     let broken: Error | undefined;
     let committing = false;
     try {
@@ -275,25 +294,4 @@ export class Lease {
       client.release(broken);
     }
   }
-}
-
-/** Claims one runnable scan of `pools` for this worker, or null when there is none. */
-export async function claimScan(
-  pool: pg.Pool,
-  workerId: string,
-  hostname: string,
-  leaseMs: number,
-  log?: Logger,
-  pools: readonly string[] = [DEFAULT_POOL],
-): Promise<Lease | null> {
-  const sentAt = performance.now();
-  const res = await pool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname, pools]);
-  const row = res.rows[0];
-  return row ? new Lease(pool, row, workerId, leaseMs, sentAt, log) : null;
-}
-
-/** Re-queues or fails scans whose lease expired. Returns the rows it changed. */
-export async function reapExpiredLeases(pool: pg.Pool): Promise<ScanRow[]> {
-  const res = await pool.query<ScanRow>(sql.REAP_EXPIRED);
-  return res.rows;
 }

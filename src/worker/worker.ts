@@ -3,15 +3,19 @@ import type pg from 'pg';
 import type { WorkerConfig } from '../config';
 import { PgListener } from '../db/listener';
 import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-errors';
-import { toError } from '../domain/errors';
+import { ScanErrorCode, toError } from '../domain/errors';
+import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
-import { claimScan, type Lease, LeaseLostError, reapExpiredLeases } from '../queue/lease';
-import { pruneWorkers, WorkerPresence } from '../queue/presence';
+import { claimScan } from '../queue/claim';
+import { type Lease, LeaseLostError } from '../queue/lease';
+import { WorkerPresence } from '../queue/presence';
+import { Reaper } from '../queue/reaper';
 import { sleep } from '../util/async';
-import { executeScan, type StopReason } from './execute-scan';
+import { executeScan } from './execute-scan';
+import type { StopReason } from './outcome';
 
 export interface WorkerOptions {
-  pool: pg.Pool;
+  pgPool: pg.Pool;
   connectionString: string;
   config: WorkerConfig;
   log: Logger;
@@ -35,7 +39,7 @@ interface Running {
  * (which also notices cancellation and a lost lease), and reaps expired
  * leases of dead workers.
  */
-export class Worker {
+export class ScanWorker {
   /**
    * Keyed by scan id and attempt: after a stall (a frozen process, a long GC
    * pause) this worker may claim the next attempt of a scan whose previous,
@@ -54,19 +58,25 @@ export class Worker {
   private readonly beating = new WeakSet<Lease>();
   /** This process's row in `workers` (Query.workers). */
   private readonly presence: WorkerPresence;
-  private prunedAt = 0;
+  private readonly reaper: Reaper;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
     const { config } = options;
     this.presence = new WorkerPresence({
-      pool: options.pool,
+      pool: options.pgPool,
       log: this.log,
       id: config.workerId,
       hostname: config.hostname,
       pools: config.pools,
       concurrency: config.concurrency,
       ttlMs: config.leaseMs,
+    });
+    this.reaper = new Reaper({
+      pgPool: options.pgPool,
+      log: this.log,
+      intervalMs: config.reaperIntervalMs,
+      onRequeued: () => this.fill(),
     });
     if (options.eventsMode === 'poll') return;
     this.listener = new PgListener({
@@ -93,7 +103,7 @@ export class Worker {
     await this.presence.beat();
     this.timers.push(setInterval(() => void this.presence.beat(), config.heartbeatMs));
     this.timers.push(setInterval(() => this.fill(), config.pollIntervalMs));
-    this.timers.push(setInterval(() => void this.reap(), config.reaperIntervalMs));
+    this.reaper.start();
     this.log.info(
       {
         concurrency: config.concurrency,
@@ -102,7 +112,7 @@ export class Worker {
       },
       'worker started',
     );
-    void this.reap();
+    void this.reaper.tick();
     this.fill();
   }
 
@@ -114,6 +124,7 @@ export class Worker {
     this.draining = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.reaper.stop();
     await this.presence.markStopping();
     // A claim that was in flight either starts its scan before the snapshot
     // below or is released at once (see fill).
@@ -150,15 +161,14 @@ export class Worker {
         do {
           this.claimAgain = false;
           while (!this.draining && this.running.size < this.options.config.concurrency) {
-            const { pool, config } = this.options;
-            const lease = await claimScan(
-              pool,
-              config.workerId,
-              config.hostname,
-              config.leaseMs,
-              this.log,
-              config.pools,
-            );
+            const { pgPool, config } = this.options;
+            const lease = await claimScan(pgPool, {
+              workerId: config.workerId,
+              hostname: config.hostname,
+              leaseMs: config.leaseMs,
+              pools: config.pools,
+              log: this.log,
+            });
             if (!lease) break;
             if (this.draining) {
               // Shutdown began while the claim was in flight: hand it back
@@ -181,7 +191,7 @@ export class Worker {
 
   private async release(lease: Lease): Promise<void> {
     try {
-      await lease.requeue(0, null, 'released by a worker shutting down', false);
+      await lease.release();
       this.log.info({ scanId: lease.id, attempt: lease.attempt }, 'released on shutdown');
     } catch (e) {
       this.log.warn({ err: toError(e), scanId: lease.id }, 'could not release a claimed scan');
@@ -198,7 +208,7 @@ export class Worker {
       this.options.config.heartbeatMs,
     );
     const deps = {
-      pool: this.options.pool,
+      pgPool: this.options.pgPool,
       config: this.options.config,
       log,
       wakeAfter: (ms: number) => {
@@ -235,12 +245,12 @@ export class Worker {
 
   private async failInternal(lease: Lease, e: unknown): Promise<void> {
     try {
-      await lease.finish(
-        'FAILED',
-        lease.scan.progress,
-        { code: 'INTERNAL', message: toError(e).message },
-        'internal error',
-      );
+      await lease.finish({
+        status: ScanStatus.FAILED,
+        progress: lease.scan.progress,
+        failure: { code: ScanErrorCode.INTERNAL, message: toError(e).message },
+        message: 'internal error',
+      });
     } catch (finishError) {
       // The reaper re-queues it once the lease runs out.
       this.log.error(
@@ -286,26 +296,6 @@ export class Worker {
   private checkNow(scanId: string): void {
     for (const r of this.running.values()) {
       if (r.lease.id === scanId) void this.beat(r.lease, r.controller, this.log.child({ scanId }));
-    }
-  }
-
-  private async reap(): Promise<void> {
-    try {
-      const rows = await reapExpiredLeases(this.options.pool);
-      for (const row of rows) {
-        this.log.warn(
-          { scanId: row.id, attempt: row.attempt, status: row.status },
-          'reaped an expired lease',
-        );
-      }
-      if (rows.some((r) => r.status === 'PENDING')) this.fill();
-      if (Date.now() - this.prunedAt > 60_000) {
-        this.prunedAt = Date.now();
-        const pruned = await pruneWorkers(this.options.pool);
-        if (pruned > 0) this.log.info({ workers: pruned }, 'pruned workers gone for a day');
-      }
-    } catch (e) {
-      this.log.warn({ err: toError(e) }, 'reaper failed');
     }
   }
 }

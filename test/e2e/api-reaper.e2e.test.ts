@@ -1,5 +1,5 @@
 /** An API-only process reaps expired leases too, so no worker has to survive for recovery. */
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertScan, scanRow } from '../support/fixtures';
 import { type RunningService, startService } from '../support/service';
@@ -27,7 +27,11 @@ afterAll(async () => {
 it('re-queues a scan whose worker vanished, with only an API process running', async () => {
   const scan = await insertScan(db.pool);
   // A "worker" that claims with a 500 ms lease and is never heard from again.
-  const lease = await claimScan(db.pool, 'vanished-worker', 'irrelevant', 500);
+  const lease = await claimScan(db.pool, {
+    workerId: 'vanished-worker',
+    hostname: 'irrelevant',
+    leaseMs: 500,
+  });
   expect(lease?.id).toBe(scan.id);
   const deadline = Date.now() + 10_000;
   let row = await scanRow(db.pool, scan.id);

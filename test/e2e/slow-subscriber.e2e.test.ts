@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import * as sql from '../../src/queue/sql';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertScan } from '../support/fixtures';
@@ -104,7 +104,11 @@ function peakRss(pid: number): number {
 
 it('closes the WebSocket of a client that stopped reading; a reading client gets every event', async () => {
   const scan = await insertScan(db.pool);
-  const lease = await claimScan(db.pool, WORKER, 'irrelevant', 600_000);
+  const lease = await claimScan(db.pool, {
+    workerId: WORKER,
+    hostname: 'irrelevant',
+    leaseMs: 600_000,
+  });
   expect(lease?.id).toBe(scan.id);
   const attempt = lease!.attempt;
 

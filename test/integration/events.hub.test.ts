@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
 import { createLogger } from '../../src/logger';
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { insertScan } from '../support/fixtures';
 
@@ -46,13 +46,17 @@ async function drain(iter: AsyncIterable<ScanEvent>, timeoutMs = 10_000): Promis
 
 /** Drives a claimed scan through two steps to COMPLETED. */
 async function runScan(workerId: string): Promise<void> {
-  const lease = (await claimScan(db.pool, workerId, 'irrelevant', 30_000))!;
+  const lease = (await claimScan(db.pool, {
+    workerId: workerId,
+    hostname: 'irrelevant',
+    leaseMs: 30_000,
+  }))!;
   await lease.resetSteps(['os', 'hostname']);
   await lease.startStep(0, 'os', 0);
   await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
   await lease.startStep(1, 'hostname', 50);
   await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
-  await lease.finish('COMPLETED', 100, null, 'completed');
+  await lease.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'completed' });
 }
 
 it('sends the current state first, then every event in seq order, and completes after the terminal one', async () => {

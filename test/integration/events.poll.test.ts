@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
 import { createLogger } from '../../src/logger';
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { insertScan } from '../support/fixtures';
 
@@ -80,13 +80,17 @@ async function pull(
 
 /** Drives a claimed scan through two steps to COMPLETED. */
 async function runScan(workerId: string): Promise<void> {
-  const lease = (await claimScan(db.pool, workerId, 'irrelevant', 30_000))!;
+  const lease = (await claimScan(db.pool, {
+    workerId: workerId,
+    hostname: 'irrelevant',
+    leaseMs: 30_000,
+  }))!;
   await lease.resetSteps(['os', 'hostname']);
   await lease.startStep(0, 'os', 0);
   await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
   await lease.startStep(1, 'hostname', 50);
   await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
-  await lease.finish('COMPLETED', 100, null, 'completed');
+  await lease.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'completed' });
 }
 
 it('opens no LISTEN connection', async () => {
@@ -117,7 +121,11 @@ it('sends the current state first, then every event in seq order, and completes 
 
 it('replays every event after afterSeq, none twice, for a client that reconnects', async () => {
   const scan = await insertScan(db.pool);
-  const lease = (await claimScan(db.pool, 'w2', 'irrelevant', 30_000))!;
+  const lease = (await claimScan(db.pool, {
+    workerId: 'w2',
+    hostname: 'irrelevant',
+    leaseMs: 30_000,
+  }))!;
   await lease.resetSteps(['os', 'hostname']);
   await lease.startStep(0, 'os', 0);
   // Seq 4 is logged; resume after 3 while the scan is still running.
@@ -127,7 +135,7 @@ it('replays every event after afterSeq, none twice, for a client that reconnects
   await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
   await lease.startStep(1, 'hostname', 50);
   await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
-  await lease.finish('COMPLETED', 100, null, 'completed');
+  await lease.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'completed' });
   const events = await received;
   expect(events.map((e) => e.seq)).toEqual([4, 5, 6, 7]);
   expect(events[events.length - 1]!.status).toBe('COMPLETED');

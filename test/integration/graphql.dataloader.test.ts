@@ -7,7 +7,7 @@ import { type EventHub } from '../../src/events/hub';
 import type { AppContext } from '../../src/graphql/context';
 import { createLoaders } from '../../src/graphql/loaders';
 import { buildAppSchema } from '../../src/graphql/schema';
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import { createServices } from '../../src/services';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { insertScan } from '../support/fixtures';
@@ -48,7 +48,11 @@ async function countStatements(n: number): Promise<number> {
   await db.pool.query('truncate scans, hosts cascade');
   for (let i = 0; i < n; i++) {
     const scan = await insertScan(db.pool);
-    const lease = (await claimScan(db.pool, 'w', 'irrelevant', 60_000))!;
+    const lease = (await claimScan(db.pool, {
+      workerId: 'w',
+      hostname: 'irrelevant',
+      leaseMs: 60_000,
+    }))!;
     expect(lease.id).toBe(scan.id);
     await lease.resetSteps(['os', 'hostname']);
     await lease.finishStep(0, 'os', 50, { part: { hostname: `h${i}` } });

@@ -1,6 +1,8 @@
 import pg from 'pg';
 
-import { claimScan, LeaseLostError, reapExpiredLeases } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
+import { LeaseLostError } from '../../src/queue/lease';
+import { reapExpiredLeases } from '../../src/queue/reaper';
 import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
 import { eventsOf, expireLeases, insertScan, scanRow } from '../support/fixtures';
 
@@ -35,7 +37,11 @@ describe('claiming', () => {
         const got: string[] = [];
         const loops = Array.from({ length: 5 }, async () => {
           for (;;) {
-            const lease = await claimScan(pool, worker, 'irrelevant', 30_000);
+            const lease = await claimScan(pool, {
+              workerId: worker,
+              hostname: 'irrelevant',
+              leaseMs: 30_000,
+            });
             if (!lease) return;
             got.push(lease.id);
           }
@@ -64,7 +70,11 @@ describe('claiming', () => {
     const lowLater = await insertScan(db.pool, { priority: 0 });
     const order: string[] = [];
     for (;;) {
-      const lease = await claimScan(db.pool, 'w', 'irrelevant', 30_000);
+      const lease = await claimScan(db.pool, {
+        workerId: 'w',
+        hostname: 'irrelevant',
+        leaseMs: 30_000,
+      });
       if (!lease) break;
       order.push(lease.id);
     }
@@ -73,8 +83,14 @@ describe('claiming', () => {
 
   it('gives a LOCAL scan only to a worker on the target machine', async () => {
     const local = await insertScan(db.pool, { hostname: 'box-one', transport: 'LOCAL' });
-    expect(await claimScan(db.pool, 'w-elsewhere', 'box-two', 30_000)).toBeNull();
-    const lease = await claimScan(db.pool, 'w-local', 'box-one', 30_000);
+    expect(
+      await claimScan(db.pool, { workerId: 'w-elsewhere', hostname: 'box-two', leaseMs: 30_000 }),
+    ).toBeNull();
+    const lease = await claimScan(db.pool, {
+      workerId: 'w-local',
+      hostname: 'box-one',
+      leaseMs: 30_000,
+    });
     expect(lease?.id).toBe(local.id);
   });
 
@@ -82,14 +98,29 @@ describe('claiming', () => {
     const dmz = await insertScan(db.pool, { pool: 'dmz' });
     const plain = await insertScan(db.pool);
     // A worker with the default pools never sees the dmz scan.
-    const first = await claimScan(db.pool, 'w-default', 'irrelevant', 30_000);
+    const first = await claimScan(db.pool, {
+      workerId: 'w-default',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    });
     expect(first?.id).toBe(plain.id);
-    expect(await claimScan(db.pool, 'w-default', 'irrelevant', 30_000)).toBeNull();
-    expect(await claimScan(db.pool, 'w-lab', 'irrelevant', 30_000, undefined, ['lab'])).toBeNull();
-    const lease = await claimScan(db.pool, 'w-dmz', 'irrelevant', 30_000, undefined, [
-      'lab',
-      'dmz',
-    ]);
+    expect(
+      await claimScan(db.pool, { workerId: 'w-default', hostname: 'irrelevant', leaseMs: 30_000 }),
+    ).toBeNull();
+    expect(
+      await claimScan(db.pool, {
+        workerId: 'w-lab',
+        hostname: 'irrelevant',
+        leaseMs: 30_000,
+        pools: ['lab'],
+      }),
+    ).toBeNull();
+    const lease = await claimScan(db.pool, {
+      workerId: 'w-dmz',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+      pools: ['lab', 'dmz'],
+    });
     expect(lease?.id).toBe(dmz.id);
     expect(lease?.scan.pool).toBe('dmz');
   });
@@ -102,7 +133,11 @@ describe('claiming', () => {
 
   it('records the claim as a RUNNING event with the next seq', async () => {
     const scan = await insertScan(db.pool);
-    const lease = await claimScan(db.pool, 'worker-x', 'irrelevant', 30_000);
+    const lease = await claimScan(db.pool, {
+      workerId: 'worker-x',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    });
     expect(lease?.scan.status).toBe('RUNNING');
     expect(lease?.scan.worker_id).toBe('worker-x');
     expect(await eventsOf(db.pool, scan.id)).toEqual([
@@ -115,13 +150,21 @@ describe('claiming', () => {
 describe('leases', () => {
   it('re-queues a scan whose worker died, with the next claim as attempt 2', async () => {
     const scan = await insertScan(db.pool);
-    const first = (await claimScan(db.pool, 'dead-worker', 'irrelevant', 30_000))!;
+    const first = (await claimScan(db.pool, {
+      workerId: 'dead-worker',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     expect(first.attempt).toBe(1);
     expect(await reapExpiredLeases(db.pool)).toEqual([]);
     await expireLeases(db.pool);
     const reaped = await reapExpiredLeases(db.pool);
     expect(reaped.map((r) => [r.id, r.status])).toEqual([[scan.id, 'PENDING']]);
-    const second = (await claimScan(db.pool, 'live-worker', 'irrelevant', 30_000))!;
+    const second = (await claimScan(db.pool, {
+      workerId: 'live-worker',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     expect(second.id).toBe(scan.id);
     expect(second.attempt).toBe(2);
   });
@@ -129,7 +172,11 @@ describe('leases', () => {
   it('ends a scan WORKER_LOST when its last attempt loses its lease', async () => {
     const scan = await insertScan(db.pool, { maxAttempts: 2 });
     for (let i = 0; i < 2; i++) {
-      const lease = (await claimScan(db.pool, `w${i}`, 'irrelevant', 30_000))!;
+      const lease = (await claimScan(db.pool, {
+        workerId: `w${i}`,
+        hostname: 'irrelevant',
+        leaseMs: 30_000,
+      }))!;
       await lease.resetSteps(['os', 'disk']);
       await lease.startStep(0, 'os', 0);
       await expireLeases(db.pool);
@@ -145,16 +192,26 @@ describe('leases', () => {
       [scan.id],
     );
     expect(steps.rows.map((r) => r.status)).toEqual(['SKIPPED', 'SKIPPED']);
-    expect(await claimScan(db.pool, 'w', 'irrelevant', 30_000)).toBeNull();
+    expect(
+      await claimScan(db.pool, { workerId: 'w', hostname: 'irrelevant', leaseMs: 30_000 }),
+    ).toBeNull();
   });
 
   it('makes a write after a lost lease touch 0 rows', async () => {
     const scan = await insertScan(db.pool);
-    const stale = (await claimScan(db.pool, 'stale-worker', 'irrelevant', 30_000))!;
+    const stale = (await claimScan(db.pool, {
+      workerId: 'stale-worker',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     await stale.resetSteps(['os', 'hostname']);
     await expireLeases(db.pool);
     await reapExpiredLeases(db.pool);
-    const fresh = (await claimScan(db.pool, 'fresh-worker', 'irrelevant', 30_000))!;
+    const fresh = (await claimScan(db.pool, {
+      workerId: 'fresh-worker',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     await fresh.resetSteps(['os', 'hostname']);
 
     await expect(stale.heartbeat()).rejects.toBeInstanceOf(LeaseLostError);
@@ -162,9 +219,9 @@ describe('leases', () => {
     await expect(
       stale.finishStep(0, 'os', 50, { part: { hostname: 'from-the-stale-worker' } }),
     ).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(stale.finish('COMPLETED', 100, null, 'done')).rejects.toBeInstanceOf(
-      LeaseLostError,
-    );
+    await expect(
+      stale.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'done' }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     // Raw fenced statement as the stale worker: zero rows.
     const raw = await db.pool.query(
       `update scans set progress = 99 where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
@@ -189,7 +246,11 @@ describe('leases', () => {
 
   it('heartbeat renews the lease and reports a cancellation request', async () => {
     await insertScan(db.pool);
-    const lease = (await claimScan(db.pool, 'w', 'irrelevant', 1_000))!;
+    const lease = (await claimScan(db.pool, {
+      workerId: 'w',
+      hostname: 'irrelevant',
+      leaseMs: 1_000,
+    }))!;
     const before = (await scanRow(db.pool, lease.id)).lease_expires_at!;
     expect(await lease.heartbeat()).toEqual({ cancelRequested: false });
     await db.pool.query(`update scans set cancel_requested_at = now() where id = $1`, [lease.id]);
@@ -202,7 +263,11 @@ describe('leases', () => {
 describe('event log and NOTIFY', () => {
   it('appends the event and notifies in the same transaction as the scan update', async () => {
     const scan = await insertScan(db.pool);
-    const lease = (await claimScan(db.pool, 'w', 'irrelevant', 30_000))!;
+    const lease = (await claimScan(db.pool, {
+      workerId: 'w',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     await lease.resetSteps(['os']);
     const listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
@@ -248,15 +313,19 @@ describe('event log and NOTIFY', () => {
 
   it("numbers a scan's events 1, 2, 3, ... with no gaps through its whole life", async () => {
     const scan = await insertScan(db.pool);
-    const lease = (await claimScan(db.pool, 'w', 'irrelevant', 30_000))!;
+    const lease = (await claimScan(db.pool, {
+      workerId: 'w',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     await lease.resetSteps(['os', 'hostname']);
     await lease.startStep(0, 'os', 0);
     await lease.finishStep(0, 'os', 50, { part: { hostname: 'x' } });
     await lease.startStep(1, 'hostname', 50);
     await lease.finishStep(1, 'hostname', 100, {
-      error: { code: 'COMMAND_FAILED', message: 'boom' },
+      failure: { code: 'COMMAND_FAILED', message: 'boom' },
     });
-    await lease.finish('PARTIAL', 100, null, 'partial');
+    await lease.finish({ status: 'PARTIAL', progress: 100, failure: null, message: 'partial' });
     const events = await eventsOf(db.pool, scan.id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(events.map((e) => e.status)).toEqual([
@@ -285,19 +354,36 @@ describe('attempt history', () => {
 
   it('records each attempt with its worker and why it ended, whoever ended it', async () => {
     const scan = await insertScan(db.pool, { maxAttempts: 3 });
-    await claimScan(db.pool, 'worker-a', 'irrelevant', 30_000);
+    await claimScan(db.pool, { workerId: 'worker-a', hostname: 'irrelevant', leaseMs: 30_000 });
     expect(await attemptsOf(scan.id)).toEqual([
       { attempt: 1, worker_id: 'worker-a', outcome: 'RUNNING', error_code: null, ended: false },
     ]);
     await expireLeases(db.pool);
     await reapExpiredLeases(db.pool);
-    const second = (await claimScan(db.pool, 'worker-b', 'irrelevant', 30_000))!;
-    await second.requeue(0, { code: 'CONNECTION_REFUSED', message: 'refused' }, 'retry', true);
-    const third = (await claimScan(db.pool, 'worker-c', 'irrelevant', 30_000))!;
-    await third.requeue(0, null, 'released by a worker shutting down', false);
-    const fourth = (await claimScan(db.pool, 'worker-d', 'irrelevant', 30_000))!;
+    const second = (await claimScan(db.pool, {
+      workerId: 'worker-b',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
+    await second.retryLater(0, { code: 'CONNECTION_REFUSED', message: 'refused' });
+    const third = (await claimScan(db.pool, {
+      workerId: 'worker-c',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
+    await third.release();
+    const fourth = (await claimScan(db.pool, {
+      workerId: 'worker-d',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
     await fourth.resetSteps(['os']);
-    await fourth.finish('COMPLETED', 100, null, 'completed');
+    await fourth.finish({
+      status: 'COMPLETED',
+      progress: 100,
+      failure: null,
+      message: 'completed',
+    });
     expect(await attemptsOf(scan.id)).toEqual([
       {
         attempt: 1,

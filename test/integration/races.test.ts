@@ -17,7 +17,9 @@ import type pg from 'pg';
 
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { Scan } from '../../src/graphql/scan/scan.type';
-import { claimScan, Lease, reapExpiredLeases } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
+import { Lease } from '../../src/queue/lease';
+import { reapExpiredLeases } from '../../src/queue/reaper';
 import type { HostRow, ScanRow } from '../../src/queue/rows';
 import * as sql from '../../src/queue/sql';
 import { ScanService } from '../../src/services/scan.service';
@@ -83,17 +85,19 @@ function inTransaction(client: pg.PoolClient): pg.Pool {
 /** The scan's worker gives it back to the queue after a retryable failure. */
 async function requeue(tx: pg.Pool, scan: ScanRow): Promise<void> {
   const lease = new Lease(tx, scan, scan.worker_id!, LEASE_MS);
-  await lease.requeue(
-    0,
-    { code: ScanErrorCode.CONNECTION_REFUSED, message: 'connection refused' },
-    'retrying: connection refused',
-    true,
-  );
+  await lease.retryLater(0, {
+    code: ScanErrorCode.CONNECTION_REFUSED,
+    message: 'connection refused',
+  });
 }
 
 /** Claims the one runnable scan there is, which must be `id`. */
 async function claim(tx: pg.Pool, id: string, workerId: string): Promise<ScanRow> {
-  const lease = await claimScan(tx, workerId, 'irrelevant', LEASE_MS);
+  const lease = await claimScan(tx, {
+    workerId: workerId,
+    hostname: 'irrelevant',
+    leaseMs: LEASE_MS,
+  });
   expect(lease?.id).toBe(id);
   return lease!.scan;
 }
@@ -223,7 +227,11 @@ function cancelLanded(row: ScanRow): boolean {
 /** A PENDING scan, claimed by `worker-a`: RUNNING, attempt 1. */
 async function runningScan(): Promise<ScanRow> {
   const scan = await insertScan(db.pool, { maxAttempts: MAX_ATTEMPTS });
-  const lease = await claimScan(workerPool, 'worker-a', 'irrelevant', LEASE_MS);
+  const lease = await claimScan(workerPool, {
+    workerId: 'worker-a',
+    hostname: 'irrelevant',
+    leaseMs: LEASE_MS,
+  });
   expect(lease?.id).toBe(scan.id);
   return lease!.scan;
 }
@@ -281,7 +289,13 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
         expect(row.status).toBe('CANCELLED');
         expect(row.error_code).toBe('CANCELLED');
         // Nothing left for a worker to claim.
-        expect(await claimScan(workerPool, 'worker-b', 'irrelevant', LEASE_MS)).toBeNull();
+        expect(
+          await claimScan(workerPool, {
+            workerId: 'worker-b',
+            hostname: 'irrelevant',
+            leaseMs: LEASE_MS,
+          }),
+        ).toBeNull();
       }
     },
   );
@@ -422,7 +436,10 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
       await lease.startStep(0, 'os', 0);
       await lease.finishStep(0, 'os', 33, { part: { hostname: 'h' } });
       await lease.startStep(1, 'disk', 33);
-      expect(await lease.requeue(0, null, 'released', countsAsAttempt)).toBe('CANCELLED');
+      const requeued = countsAsAttempt
+        ? lease.retryLater(0, { code: ScanErrorCode.CONNECTION_REFUSED, message: 'refused' })
+        : lease.release('released');
+      expect(await requeued).toBe('CANCELLED');
       const row = await scanRow(db.pool, scan.id);
       expect(row.status).toBe('CANCELLED');
       expect(row.error_code).toBe('CANCELLED');
@@ -439,7 +456,13 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
         { name: 'memory', status: 'SKIPPED' },
       ]);
       // Nothing is left for a worker to run again.
-      expect(await claimScan(otherPool, 'worker-b', 'irrelevant', LEASE_MS)).toBeNull();
+      expect(
+        await claimScan(otherPool, {
+          workerId: 'worker-b',
+          hostname: 'irrelevant',
+          leaseMs: LEASE_MS,
+        }),
+      ).toBeNull();
     },
   );
 
@@ -469,7 +492,12 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
       let mover: () => Promise<unknown>;
       if (i % 2 === 0) {
         scan = await insertScan(db.pool, { maxAttempts: MAX_ATTEMPTS });
-        mover = () => claimScan(workerPool, 'worker-b', 'irrelevant', LEASE_MS);
+        mover = () =>
+          claimScan(workerPool, {
+            workerId: 'worker-b',
+            hostname: 'irrelevant',
+            leaseMs: LEASE_MS,
+          });
       } else {
         scan = await runningScan();
         await db.pool.query(
@@ -478,7 +506,11 @@ describe('cancelScan while the scan moves between PENDING and RUNNING', () => {
         );
         mover = async () => {
           await reapExpiredLeases(otherPool);
-          await claimScan(workerPool, 'worker-b', 'irrelevant', LEASE_MS);
+          await claimScan(workerPool, {
+            workerId: 'worker-b',
+            hostname: 'irrelevant',
+            leaseMs: LEASE_MS,
+          });
         };
       }
       const [cancelled] = await Promise.all([

@@ -5,7 +5,7 @@
 import pino from 'pino';
 
 import { createLogger } from '../../src/logger';
-import { claimScan } from '../../src/queue/lease';
+import { claimScan } from '../../src/queue/claim';
 import { pruneWorkers, WorkerPresence } from '../../src/queue/presence';
 import { WorkerService } from '../../src/services/worker.service';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -100,10 +100,16 @@ it('counts the scans each worker holds RUNNING', async () => {
   await insertScan(db.pool);
   await insertScan(db.pool);
   await insertScan(db.pool);
-  expect(await claimScan(db.pool, 'w-f', 'box-1', 30_000)).not.toBeNull();
-  expect(await claimScan(db.pool, 'w-f', 'box-1', 30_000)).not.toBeNull();
-  expect(await claimScan(db.pool, 'w-g', 'box-1', 30_000)).not.toBeNull();
-  const lease = await claimScan(db.pool, 'w-g', 'box-1', 30_000);
+  expect(
+    await claimScan(db.pool, { workerId: 'w-f', hostname: 'box-1', leaseMs: 30_000 }),
+  ).not.toBeNull();
+  expect(
+    await claimScan(db.pool, { workerId: 'w-f', hostname: 'box-1', leaseMs: 30_000 }),
+  ).not.toBeNull();
+  expect(
+    await claimScan(db.pool, { workerId: 'w-g', hostname: 'box-1', leaseMs: 30_000 }),
+  ).not.toBeNull();
+  const lease = await claimScan(db.pool, { workerId: 'w-g', hostname: 'box-1', leaseMs: 30_000 });
   expect(lease).toBeNull();
   expect((await service.list(null)).map((w) => [w.id, w.running])).toEqual([
     ['w-f', 2],

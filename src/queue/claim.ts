@@ -1,0 +1,34 @@
+import { performance } from 'node:perf_hooks';
+
+import type pg from 'pg';
+
+import { DEFAULT_POOL } from '../domain/states';
+import type { Logger } from '../logger';
+import { Lease } from './lease';
+import type { ScanRow } from './rows';
+import * as sql from './sql';
+
+export interface ClaimOptions {
+  /** Written on the row as its owner; every later write is fenced by it. */
+  workerId: string;
+  /** This machine's name: LOCAL scans are claimed only by a worker on their host. */
+  hostname: string;
+  /** How long the lease lasts without a heartbeat. */
+  leaseMs: number;
+  /**
+   * The worker pools to claim from.
+   * @default [DEFAULT_POOL]
+   */
+  pools?: readonly string[];
+  /** Handed to the Lease: told when a database operation has to be retried. */
+  log?: Logger;
+}
+
+/** Claims one runnable scan of `pools` for this worker, or null when there is none. */
+export async function claimScan(pgPool: pg.Pool, options: ClaimOptions): Promise<Lease | null> {
+  const { workerId, hostname, leaseMs, pools = [DEFAULT_POOL], log } = options;
+  const sentAt = performance.now();
+  const res = await pgPool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname, pools]);
+  const row = res.rows[0];
+  return row ? new Lease(pgPool, row, workerId, leaseMs, sentAt, log) : null;
+}
