@@ -54,7 +54,7 @@ export async function openDatabase(
 }
 
 export function createPool(url: string, log: Logger, max = 10): pg.Pool {
-  const pool = new pg.Pool({
+  const pgPool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5_000,
@@ -69,15 +69,15 @@ export function createPool(url: string, log: Logger, max = 10): pg.Pool {
     idle_in_transaction_session_timeout: 5_000,
   });
   // An idle client's connection dropping (database restart) must not crash the process.
-  pool.on('error', (e) => log.warn({ err: toError(e) }, 'idle database connection failed'));
+  pgPool.on('error', (e) => log.warn({ err: toError(e) }, 'idle database connection failed'));
   // Nor may a checked-out one: pg-pool removes its own error listener while a
   // client is lent out, and an 'error' event with no listener throws. The
   // query in flight still rejects (its caller reports it), and the broken
   // client is dropped on release.
-  pool.on('connect', (client) => {
+  pgPool.on('connect', (client) => {
     client.on('error', (e) => log.debug({ err: toError(e) }, 'database connection failed'));
   });
-  return pool;
+  return pgPool;
 }
 
 export async function startApp(options: AppOptions): Promise<App> {
@@ -105,8 +105,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     const secretKey = await loadMasterKey(config.secretKey, embedded !== null, config.dataDir, log);
     const vault = secretKey ? new Vault(parseMasterKey(secretKey)) : null;
 
-    const pool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
-    cleanups.push(['pool', () => pool.end()]);
+    const pgPool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
+    cleanups.push(['pool', () => pgPool.end()]);
 
     let worker: ScanWorker | null = null;
     let hub: EventHub | null = null;
@@ -114,9 +114,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     let port: number | null = null;
 
     if (options.api) {
-      await bootstrapAdminToken(pool, config.dataDir, config.adminToken, log);
+      await bootstrapAdminToken(pgPool, config.dataDir, config.adminToken, log);
       hub = new EventHub({
-        pgPool: pool,
+        pgPool,
         connectionString: url,
         log,
         mode: config.events.mode,
@@ -131,17 +131,17 @@ export async function startApp(options: AppOptions): Promise<App> {
       api = createApiServer({
         schema,
         orm,
-        pool,
+        pgPool,
         hub,
         services: createServices(
-          pool,
+          pgPool,
           config.worker,
           vault,
-          new RateLimiter(pool, config.startScanPerMinute, config.startScanBurst),
+          new RateLimiter(pgPool, config.startScanPerMinute, config.startScanBurst),
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,
-        authenticator: new Authenticator(pool, config.adminToken, log),
+        authenticator: new Authenticator(pgPool, config.adminToken, log),
         log,
       });
       port = await api.listen(config.port, config.host);
@@ -152,7 +152,7 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     if (options.worker) {
       worker = new ScanWorker({
-        pgPool: pool,
+        pgPool,
         connectionString: url,
         config: { ...config.worker, secretKey },
         log,
@@ -164,7 +164,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       // when no worker is left running (SKIP LOCKED keeps reapers apart).
       // Only workers prune the rows of long-gone workers (pruneEveryMs: null).
       const reaper = new Reaper({
-        pgPool: pool,
+        pgPool,
         log,
         intervalMs: config.worker.reaperIntervalMs,
         pruneEveryMs: null,

@@ -41,7 +41,7 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
 export interface HttpApiOptions {
   readonly schema: GraphQLSchema;
   /** `/healthz` answers 503 when a `select 1` on it fails. */
-  readonly pool: pg.Pool;
+  readonly pgPool: pg.Pool;
   /** Every `/graphql` request needs a bearer token it accepts, else UNAUTHENTICATED. */
   readonly authenticator: Authenticator;
   /** Builds one request's context (its own EntityManager fork and loaders). */
@@ -63,7 +63,7 @@ export interface HttpApi {
 
 /** Serves the Express app on `httpServer`'s requests. */
 export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions): HttpApi {
-  const { authenticator, pool } = options;
+  const { authenticator, pgPool } = options;
   const app = express();
   app.disable('x-powered-by');
   httpServer.on('request', app);
@@ -109,7 +109,7 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
 
   app.get('/healthz', async (_req, res) => {
     try {
-      await pool.query('select 1');
+      await pgPool.query('select 1');
       res.status(200).json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'database unreachable' });

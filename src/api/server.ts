@@ -17,7 +17,7 @@ import { attachWebSocketApi } from './websocket';
 export interface ApiDeps {
   readonly schema: GraphQLSchema;
   readonly orm: MikroORM;
-  readonly pool: pg.Pool;
+  readonly pgPool: pg.Pool;
   readonly hub: EventHub;
   readonly services: Services;
   readonly authenticator: Authenticator;
@@ -57,7 +57,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
   });
   const httpApi = attachHttpApi(httpServer, {
     schema: deps.schema,
-    pool: deps.pool,
+    pgPool: deps.pgPool,
     authenticator: deps.authenticator,
     context,
     validationRules: rules,

@@ -22,7 +22,7 @@ export class Authenticator {
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pgPool: pg.Pool,
     private readonly adminToken: string | null,
     private readonly log: Logger,
   ) {}
@@ -33,7 +33,7 @@ export class Authenticator {
     if (this.adminToken && safeEqual(token, this.adminToken)) {
       return { keyId: null, name: 'admin-token', role: Role.ADMIN };
     }
-    const res = await this.pool.query<{ id: string; name: string; role: Role }>(
+    const res = await this.pgPool.query<{ id: string; name: string; role: Role }>(
       `select id, name, role from api_keys where token_hash = $1 and revoked_at is null`,
       [hashToken(token)],
     );
@@ -49,7 +49,7 @@ export class Authenticator {
 
   /** The ids among `keyIds` whose key is revoked (or gone). */
   async revokedAmong(keyIds: string[]): Promise<string[]> {
-    const res = await this.pool.query<{ id: string }>(
+    const res = await this.pgPool.query<{ id: string }>(
       `select k.id::text as id from unnest($1::uuid[]) as k(id)
        left join api_keys a on a.id = k.id where a.id is null or a.revoked_at is not null`,
       [keyIds],
@@ -61,7 +61,7 @@ export class Authenticator {
     const now = Date.now();
     if (now - (this.lastUsedWritten.get(keyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
     this.lastUsedWritten.set(keyId, now);
-    this.pool
+    this.pgPool
       .query(`update api_keys set last_used_at = now() where id = $1`, [keyId])
       .catch((e: unknown) => this.log.warn({ err: e, keyId }, 'could not record last_used_at'));
   }
@@ -73,13 +73,13 @@ export class Authenticator {
  * Returns the token when one was created.
  */
 export async function bootstrapAdminToken(
-  pool: pg.Pool,
+  pgPool: pg.Pool,
   dataDir: string,
   adminToken: string | null,
   log: Logger,
 ): Promise<string | null> {
   if (adminToken) return null;
-  const client = await pool.connect();
+  const client = await pgPool.connect();
   try {
     await client.query('begin');
     // Two processes starting together must not both create a key.

@@ -24,7 +24,7 @@ const UPSERT_WORKER = `insert into workers
 const PRUNE_WORKERS = `delete from workers where expires_at < now() - interval '1 day'`;
 
 export interface PresenceOptions {
-  pool: pg.Pool;
+  pgPool: pg.Pool;
   log: Logger;
   id: string;
   hostname: string;
@@ -61,7 +61,7 @@ export class WorkerPresence {
     const o = this.options;
     try {
       await withTimeout(
-        o.pool.query(UPSERT_WORKER, [
+        o.pgPool.query(UPSERT_WORKER, [
           o.id,
           o.hostname,
           o.pools,
@@ -93,7 +93,7 @@ export class WorkerPresence {
     await this.inFlight;
     try {
       await withTimeout(
-        this.options.pool.query(`delete from workers where id = $1`, [this.options.id]),
+        this.options.pgPool.query(`delete from workers where id = $1`, [this.options.id]),
         WRITE_TIMEOUT_MS,
         'removing the worker presence row timed out',
       );
@@ -104,6 +104,6 @@ export class WorkerPresence {
 }
 
 /** Deletes rows of workers gone for a day. Safe from any number of processes. */
-export async function pruneWorkers(pool: pg.Pool): Promise<number> {
-  return (await pool.query(PRUNE_WORKERS)).rowCount ?? 0;
+export async function pruneWorkers(pgPool: pg.Pool): Promise<number> {
+  return (await pgPool.query(PRUNE_WORKERS)).rowCount ?? 0;
 }

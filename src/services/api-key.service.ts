@@ -19,7 +19,7 @@ const COLUMNS = `id, name, role, created_at as "createdAt", last_used_at as "las
 
 /** API keys: the token is returned once at creation; only its SHA-256 is stored. */
 export class ApiKeyService {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pgPool: pg.Pool) {}
 
   async create(name: string, role: Role): Promise<{ token: string; apiKey: ApiKeyInfo }> {
     const trimmed = name.trim();
@@ -29,7 +29,7 @@ export class ApiKeyService {
     if (trimmed === 'admin-token') throw badInput('input.name', 'is reserved');
     const token = generateToken();
     try {
-      const res = await this.pool.query<ApiKeyInfo>(
+      const res = await this.pgPool.query<ApiKeyInfo>(
         `insert into api_keys (id, name, role, token_hash) values (gen_random_uuid(), $1, $2, $3) returning ${COLUMNS}`,
         [trimmed, role, hashToken(token)],
       );
@@ -43,7 +43,7 @@ export class ApiKeyService {
 
   async list(): Promise<ApiKeyInfo[]> {
     return (
-      await this.pool.query<ApiKeyInfo>(`select ${COLUMNS} from api_keys order by created_at, id`)
+      await this.pgPool.query<ApiKeyInfo>(`select ${COLUMNS} from api_keys order by created_at, id`)
     ).rows;
   }
 
@@ -53,7 +53,7 @@ export class ApiKeyService {
    */
   async revoke(id: string): Promise<ApiKeyInfo> {
     if (!isUuid(id)) throw notFound('API key', id);
-    const res = await this.pool.query<ApiKeyInfo>(
+    const res = await this.pgPool.query<ApiKeyInfo>(
       `with k as (update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning ${COLUMNS}),
             n as (select pg_notify('api_key_revoked', id::text) from k)
        select k.* from k left join n on true`,

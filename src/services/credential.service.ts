@@ -32,7 +32,7 @@ const MAX_SECRET_CHARS = 64 * 1024;
  */
 export class CredentialService {
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pgPool: pg.Pool,
     private readonly vault: Vault | null,
   ) {}
 
@@ -77,7 +77,7 @@ export class CredentialService {
     const id = randomUUID();
     const sealed = vault.encrypt(JSON.stringify(secret), credentialAad(id));
     try {
-      const res = await this.pool.query<CredentialInfo>(
+      const res = await this.pgPool.query<CredentialInfo>(
         `insert into credentials (id, name, username, kind, secret) values ($1, $2, $3, $4, $5)
          returning id, name, username, kind, created_at as "createdAt"`,
         [id, name, username, hasKey ? CredentialKind.PRIVATE_KEY : CredentialKind.PASSWORD, sealed],
@@ -91,7 +91,7 @@ export class CredentialService {
   }
 
   async list(): Promise<CredentialInfo[]> {
-    const res = await this.pool.query<CredentialInfo>(
+    const res = await this.pgPool.query<CredentialInfo>(
       `select id, name, username, kind, created_at as "createdAt" from credentials order by name`,
     );
     return res.rows;
@@ -99,7 +99,7 @@ export class CredentialService {
 
   async get(id: string): Promise<CredentialInfo | null> {
     if (!isUuid(id)) return null;
-    const res = await this.pool.query<CredentialInfo>(
+    const res = await this.pgPool.query<CredentialInfo>(
       `select id, name, username, kind, created_at as "createdAt" from credentials where id = $1`,
       [id],
     );
@@ -108,7 +108,7 @@ export class CredentialService {
 
   async delete(id: string): Promise<CredentialInfo> {
     if (!isUuid(id)) throw notFound('credential', id);
-    const res = await this.pool.query<CredentialInfo>(
+    const res = await this.pgPool.query<CredentialInfo>(
       `delete from credentials where id = $1 returning id, name, username, kind, created_at as "createdAt"`,
       [id],
     );

@@ -10,7 +10,7 @@ import { validateHostname, validatePort } from './validate';
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 export class HostService {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pgPool: pg.Pool) {}
 
   /** The host stored under this name and port (22 when unset), or null. */
   async find(
@@ -52,7 +52,7 @@ export class HostService {
         'fingerprint',
         'must be an OpenSSH SHA-256 fingerprint (`ssh-keygen -lf`): SHA256: and 43 base64 characters',
       );
-    const res = await this.pool.query<HostRow>(
+    const res = await this.pgPool.query<HostRow>(
       `insert into hosts (id, hostname, port, host_key_fingerprint, host_key_pinned_at)
        values (gen_random_uuid(), $1, $2, $3, now())
        on conflict (hostname, port) do update set host_key_fingerprint = excluded.host_key_fingerprint,

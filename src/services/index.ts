@@ -19,16 +19,16 @@ export interface Services {
 }
 
 export function createServices(
-  pool: pg.Pool,
+  pgPool: pg.Pool,
   defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
   vault: Vault | null,
   startScanLimiter: RateLimiter | null = null,
 ): Services {
   return {
-    scans: new ScanService(pool, defaults, startScanLimiter),
-    apiKeys: new ApiKeyService(pool),
-    credentials: new CredentialService(pool, vault),
-    hosts: new HostService(pool),
-    workers: new WorkerService(pool),
+    scans: new ScanService(pgPool, defaults, startScanLimiter),
+    apiKeys: new ApiKeyService(pgPool),
+    credentials: new CredentialService(pgPool, vault),
+    hosts: new HostService(pgPool),
+    workers: new WorkerService(pgPool),
   };
 }

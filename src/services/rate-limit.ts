@@ -9,14 +9,14 @@ import type pg from 'pg';
  */
 export class RateLimiter {
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pgPool: pg.Pool,
     private readonly perMinute: number,
     private readonly burst: number,
   ) {}
 
   /** Takes a token; resolves 0 when allowed, else the whole seconds until one is free. */
   async take(key: string): Promise<number> {
-    const { rows } = await this.pool.query<{ wait: number }>(
+    const { rows } = await this.pgPool.query<{ wait: number }>(
       'select hostscan_take_token($1, $2, $3) as wait',
       [key, this.perMinute / 60, this.burst],
     );

@@ -35,7 +35,7 @@ import {
 /** Scan use cases behind the resolvers: no SQL in resolvers. */
 export class ScanService {
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pgPool: pg.Pool,
     private readonly defaults: Pick<WorkerConfig, 'defaultScanTimeoutSeconds' | 'maxAttempts'>,
     private readonly limiter: RateLimiter | null = null,
   ) {}
@@ -60,11 +60,11 @@ export class ScanService {
       this.defaults.defaultScanTimeoutSeconds;
     const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    const pool = validatePool(input.pool);
+    const pool = validatePool(input.pool); // the worker pool
     const credentialId = input.target.credentialId ?? null;
     if (credentialId !== null) {
       const found = isUuid(credentialId)
-        ? await this.pool.query(`select 1 from credentials where id = $1`, [credentialId])
+        ? await this.pgPool.query(`select 1 from credentials where id = $1`, [credentialId])
         : { rowCount: 0 };
       if (!found.rowCount) throw badInput('target.credentialId', 'names no stored credential');
     }
@@ -75,9 +75,9 @@ export class ScanService {
         return this.sameRequestOrError(existing, { hostname, port, type: input.type, pool });
     }
 
-    const host = (await this.pool.query<HostRow>(sql.UPSERT_HOST, [hostname, port])).rows[0]!;
+    const host = (await this.pgPool.query<HostRow>(sql.UPSERT_HOST, [hostname, port])).rows[0]!;
     try {
-      const res = await this.pool.query<ScanRow>(sql.INSERT_SCAN, [
+      const res = await this.pgPool.query<ScanRow>(sql.INSERT_SCAN, [
         randomUUID(),
         host.id,
         input.type,
@@ -102,7 +102,7 @@ export class ScanService {
           return this.sameRequestOrError(existing, { hostname, port, type: input.type, pool });
       }
       if (unique && pgConstraint(e) === 'scans_one_active_per_host_type') {
-        const active = await this.pool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [
+        const active = await this.pgPool.query<{ id: string }>(sql.FIND_ACTIVE_SCAN, [
           host.id,
           input.type,
         ]);
@@ -121,7 +121,7 @@ export class ScanService {
     requestedBy: string,
     key: string,
   ): Promise<(ScanRow & { hostname: string; port: number }) | null> {
-    const res = await this.pool.query<ScanRow & { hostname: string; port: number }>(
+    const res = await this.pgPool.query<ScanRow & { hostname: string; port: number }>(
       `select s.*, h.hostname, h.port from (${sql.FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`,
       [requestedBy, key],
     );
@@ -157,10 +157,10 @@ export class ScanService {
     let row: ScanRow | undefined;
     let requested = false;
     for (let i = 0; i < 5; i++) {
-      const pending = await this.pool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
+      const pending = await this.pgPool.query<ScanRow>(sql.CANCEL_PENDING, [id]);
       if (pending.rows[0]) return scanFromRow(pending.rows[0]);
-      requested = ((await this.pool.query(sql.REQUEST_CANCEL, [id])).rowCount ?? 0) > 0;
-      row = (await this.pool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
+      requested = ((await this.pgPool.query(sql.REQUEST_CANCEL, [id])).rowCount ?? 0) > 0;
+      row = (await this.pgPool.query<ScanRow>(sql.SCAN_BY_ID, [id])).rows[0];
       if (!row) throw notFound('scan', id);
       if (isTerminal(row.status)) {
         if (requested) return scanFromRow(row);

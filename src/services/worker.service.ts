@@ -18,12 +18,12 @@ export interface WorkerRecord {
 
 /** Worker presence rows (see src/queue/presence.ts) with what each runs now. */
 export class WorkerService {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pgPool: pg.Pool) {}
 
   /** Every known worker, or those serving `pool`, by id. */
   async list(pool: string | null | undefined): Promise<WorkerRecord[]> {
     const only = pool === null || pool === undefined ? null : validatePool(pool);
-    const { rows } = await this.pool.query<WorkerRecord>(
+    const { rows } = await this.pgPool.query<WorkerRecord>(
       `select w.id, w.hostname, w.pools, w.concurrency,
          w.started_at as "startedAt", w.last_seen_at as "lastSeenAt",
          case when w.expires_at < now() then 'LOST' when w.stopping then 'STOPPING' else 'ACTIVE' end as state,

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 
 import { ScanError, ScanErrorCode, toError } from '../domain/errors';
-import { OutputBuffer } from './output-buffer';
+import { cancelled, CommandRun } from './command-run';
 import type { ExecOptions, ExecResult, HostTransport } from './transport';
 
 /**
@@ -22,80 +22,27 @@ function killGroup(child: ChildProcess): void {
 }
 
 function execLocal(command: string, options: ExecOptions): Promise<ExecResult> {
-  const { timeoutMs, maxBytes, signal } = options;
-  if (signal?.aborted) {
-    return Promise.reject(
-      new ScanError(ScanErrorCode.CANCELLED, 'command cancelled before it started'),
-    );
+  if (options.signal?.aborted) {
+    return Promise.reject(cancelled('command cancelled before it started'));
   }
-  const started = performance.now();
-
-  return new Promise<ExecResult>((resolve, reject) => {
-    const output = new OutputBuffer(maxBytes);
-    let settled = false;
-    // detached: the child leads a new process group, so kill(-pid) reaches
-    // everything it started. stdin is closed like an SSH channel after EOF.
-    const child = spawn('sh', ['-c', command], {
-      detached: true,
-      env: { ...process.env, LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-
-    const cleanup = (): void => {
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const fail = (err: ScanError): void => {
-      if (settled) return;
-      cleanup();
-      try {
-        killGroup(child);
-      } catch (e) {
-        // Report the original failure; the kill error rides along as its cause.
-        reject(new ScanError(err.code, err.message, { cause: toError(e) }));
-        return;
-      }
-      reject(err);
-    };
-    const onAbort = (): void => fail(new ScanError(ScanErrorCode.CANCELLED, 'command cancelled'));
-    const timer = setTimeout(() => {
-      fail(
-        new ScanError(
-          ScanErrorCode.COMMAND_TIMEOUT,
-          `local command did not finish within ${timeoutMs} ms`,
-        ),
-      );
-    }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      if (settled) return;
-      if (!output.push(stream, chunk)) {
-        fail(
-          new ScanError(
-            ScanErrorCode.OUTPUT_LIMIT,
-            `local command wrote more than ${maxBytes} bytes`,
-          ),
-        );
-      }
-    };
-    child.stdout?.on('data', onData('stdout'));
-    child.stderr?.on('data', onData('stderr'));
-
-    child.on('error', (e: Error) => {
-      fail(
-        new ScanError(ScanErrorCode.COMMAND_FAILED, `cannot run sh: ${e.message}`, { cause: e }),
-      );
-    });
-    // 'close' (not 'exit') fires after both pipes have drained.
-    child.on('close', (code: number | null) => {
-      if (settled) return;
-      cleanup();
-      const { stdout, stderr } = output.text();
-      resolve({ stdout, stderr, exitCode: code, durationMs: performance.now() - started });
-    });
+  // detached: the child leads a new process group, so kill(-pid) reaches
+  // everything it started. stdin is closed like an SSH channel after EOF.
+  const child = spawn('sh', ['-c', command], {
+    detached: true,
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const run = new CommandRun({ ...options, label: 'local command', stop: () => killGroup(child) });
+  child.stdout?.on('data', (chunk: Buffer) => run.data('stdout', chunk));
+  child.stderr?.on('data', (chunk: Buffer) => run.data('stderr', chunk));
+  child.on('error', (e: Error) => {
+    run.fail(
+      new ScanError(ScanErrorCode.COMMAND_FAILED, `cannot run sh: ${e.message}`, { cause: e }),
+    );
+  });
+  // 'close' (not 'exit') fires after both pipes have drained.
+  child.on('close', (code: number | null) => run.succeed(code));
+  return run.result;
 }
 
 /**

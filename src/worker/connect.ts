@@ -26,13 +26,13 @@ const once: DbRetry = (fn) => fn();
  * as they are (or as DatabaseUnavailableError from `retry`).
  */
 export async function openTransport(
-  pool: pg.Pool,
+  pgPool: pg.Pool,
   scan: ScanRow,
   config: WorkerConfig,
   signal: AbortSignal,
   retry: DbRetry = once,
 ): Promise<HostTransport> {
-  const host = (await retry(() => pool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id]))).rows[0];
+  const host = (await retry(() => pgPool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id]))).rows[0];
   if (!host)
     throw new ScanError(ScanErrorCode.INTERNAL, `host ${scan.host_id} of scan ${scan.id} is gone`);
   if (scan.transport === Transport.LOCAL) {
@@ -44,20 +44,43 @@ export async function openTransport(
     }
     return createLocalTransport();
   }
+  const login = await resolveLogin(pgPool, scan, config, retry);
+  return pinOnFirstContact(
+    pgPool,
+    retry,
+    host,
+    await connectSsh({ ...sshOptions(host, config, signal), ...login }),
+  );
+}
+
+/** Who to log in as and with what secret. */
+interface SshLogin {
+  username: string;
+  privateKey?: string | Buffer;
+  passphrase?: string;
+  password?: string;
+}
+
+/**
+ * The scan's stored credential when it names one, else the worker's default
+ * key (SSH_PRIVATE_KEY_PATH); the scan's username wins over the
+ * credential's, and root is the default's user. AUTH_FAILED when neither is
+ * usable.
+ */
+async function resolveLogin(
+  pgPool: pg.Pool,
+  scan: ScanRow,
+  config: WorkerConfig,
+  retry: DbRetry,
+): Promise<SshLogin> {
   if (scan.credential_id !== null) {
-    const login = await loadCredential(pool, config, scan.credential_id, retry);
-    return pinOnFirstContact(
-      pool,
-      retry,
-      host,
-      await connectSsh({
-        ...sshOptions(host, config, signal),
-        username: scan.username ?? login.username,
-        privateKey: login.secret.privateKey,
-        passphrase: login.secret.passphrase,
-        password: login.secret.password,
-      }),
-    );
+    const login = await loadCredential(pgPool, config, scan.credential_id, retry);
+    return {
+      username: scan.username ?? login.username,
+      privateKey: login.secret.privateKey,
+      passphrase: login.secret.passphrase,
+      password: login.secret.password,
+    };
   }
   if (!config.sshPrivateKeyPath) {
     throw new ScanError(
@@ -70,17 +93,11 @@ export async function openTransport(
       cause: e,
     });
   });
-  return pinOnFirstContact(
-    pool,
-    retry,
-    host,
-    await connectSsh({
-      ...sshOptions(host, config, signal),
-      username: scan.username ?? 'root',
-      privateKey,
-      passphrase: config.sshPrivateKeyPassphrase ?? undefined,
-    }),
-  );
+  return {
+    username: scan.username ?? 'root',
+    privateKey,
+    passphrase: config.sshPrivateKeyPassphrase ?? undefined,
+  };
 }
 
 function sshOptions(host: HostRow, config: WorkerConfig, signal: AbortSignal) {
@@ -99,7 +116,7 @@ function sshOptions(host: HostRow, config: WorkerConfig, signal: AbortSignal) {
  * the row as read before connecting. Exported for tests.
  */
 export async function pinOnFirstContact(
-  pool: pg.Pool,
+  pgPool: pg.Pool,
   retry: DbRetry,
   host: HostRow,
   transport: HostTransport,
@@ -107,10 +124,10 @@ export async function pinOnFirstContact(
   if (host.host_key_fingerprint === null && transport.hostKeyFingerprint) {
     const fingerprint = transport.hostKeyFingerprint;
     try {
-      const pinned = await retry(() => pool.query(sql.PIN_HOST_KEY, [host.id, fingerprint]));
+      const pinned = await retry(() => pgPool.query(sql.PIN_HOST_KEY, [host.id, fingerprint]));
       if (pinned.rowCount === 0) {
         // Another scan (or trustHostKey) pinned a key first: ours must match it.
-        const now = await retry(() => pool.query<HostRow>(sql.HOST_BY_ID, [host.id]));
+        const now = await retry(() => pgPool.query<HostRow>(sql.HOST_BY_ID, [host.id]));
         const other = now.rows[0]?.host_key_fingerprint ?? null;
         if (other !== null && other !== fingerprint) {
           throw new ScanError(
@@ -129,7 +146,7 @@ export async function pinOnFirstContact(
 }
 
 async function loadCredential(
-  pool: pg.Pool,
+  pgPool: pg.Pool,
   config: WorkerConfig,
   id: string,
   retry: DbRetry,
@@ -143,7 +160,7 @@ async function loadCredential(
   let login;
   try {
     const vault = new Vault(parseMasterKey(config.secretKey));
-    login = await retry(() => openCredential(pool, vault, id));
+    login = await retry(() => openCredential(pgPool, vault, id));
   } catch (e) {
     // An unreachable database says nothing about the credential.
     if (isDatabaseConnectionError(e)) throw e;

@@ -64,7 +64,7 @@ export class ScanWorker {
     this.log = options.log.child({ component: 'worker', workerId: options.config.workerId });
     const { config } = options;
     this.presence = new WorkerPresence({
-      pool: options.pgPool,
+      pgPool: options.pgPool,
       log: this.log,
       id: config.workerId,
       hostname: config.hostname,

@@ -31,7 +31,7 @@ beforeEach(async () => {
 
 function presence(id: string, pools: string[] = ['default'], ttlMs = 30_000): WorkerPresence {
   return new WorkerPresence({
-    pool: db.pool,
+    pgPool: db.pool,
     log,
     id,
     hostname: 'box-1',
@@ -139,7 +139,7 @@ it('never throws when the database refuses the write, and logs once until it wor
     },
   );
   const p = new WorkerPresence({
-    pool: db.pool,
+    pgPool: db.pool,
     log: capture,
     id: 'w-j',
     hostname: 'box-1',
