@@ -43,11 +43,10 @@ export class WorkerPresence {
   private readonly startedAt = new Date();
   private stopping = false;
   private failing = false;
-
-  constructor(private readonly options: PresenceOptions) {}
-
   /** The write in flight, if any: beats never overlap, so an older one cannot land last. */
   private inFlight: Promise<void> | null = null;
+
+  constructor(private readonly options: PresenceOptions) {}
 
   /** Announces or renews the row; never throws. A beat while one is in flight joins it. */
   beat(): Promise<void> {

@@ -59,6 +59,10 @@ export const FIND_ACTIVE_SCAN = `select id from scans
 export const FIND_BY_IDEMPOTENCY_KEY = `select ${SCAN_COLUMNS} from scans
   where requested_by = $1 and idempotency_key = $2`;
 
+/** FIND_BY_IDEMPOTENCY_KEY with the host's name and port. Same $1, $2. */
+export const FIND_BY_IDEMPOTENCY_KEY_WITH_HOST = `select s.*, h.hostname, h.port
+  from (${FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`;
+
 /**
  * Claims the best runnable scan of the worker's pools: highest priority, then
  * oldest. LOCAL scans go only to a worker on the target machine. $1 worker_id,

@@ -122,7 +122,7 @@ export class ScanService {
     key: string,
   ): Promise<(ScanRow & { hostname: string; port: number }) | null> {
     const res = await this.pgPool.query<ScanRow & { hostname: string; port: number }>(
-      `select s.*, h.hostname, h.port from (${sql.FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`,
+      sql.FIND_BY_IDEMPOTENCY_KEY_WITH_HOST,
       [requestedBy, key],
     );
     return res.rows[0] ?? null;
