@@ -35,19 +35,20 @@ beforeAll(async () => {
   if (havePasswordUser) {
     execFileSync('chpasswd', { input: `${PASSWORD_USER}:${PASSWORD_CANARY}\n` });
   }
-  stack = await startStack(
-    {
+  stack = await startStack({
+    processes: ['main'],
+    env: {
       LOG_LEVEL: 'debug',
       SECRET_KEY: randomBytes(32).toString('base64'),
       // Burst 20 (the default), then one a minute: the rate-limit test's 25
       // requests need not all fit in one second on a busy machine.
       START_SCAN_RATE_PER_MINUTE: '1',
     },
-    {
-      sshdLogLevel: 'DEBUG1',
-      extraSshdConfig: [`Match User ${PASSWORD_USER}`, '  PasswordAuthentication yes'],
+    sshd: {
+      logLevel: 'DEBUG1',
+      extraConfig: [`Match User ${PASSWORD_USER}`, '  PasswordAuthentication yes'],
     },
-  );
+  });
   for (const role of ['VIEWER', 'OPERATOR', 'ADMIN'] as const) {
     const data = await gqlOk<{ createApiKey: { token: string } }>(
       stack.service.httpUrl,
