@@ -10,7 +10,15 @@ import os from 'node:os';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
-import { followScan, gql, gqlOk, START, type StartData, wsClient } from '../support/graphql';
+import {
+  closeCodeOf,
+  followScan,
+  gql,
+  gqlOk,
+  START,
+  type StartData,
+  wsClient,
+} from '../support/graphql';
 import type { RunningService } from '../support/service';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
@@ -101,16 +109,7 @@ it("closes a revoked key's WebSocket within a few poll intervals", async () => {
   );
   const client = wsClient(service.wsUrl, created.createApiKey.token);
   clients.push(client);
-  const closed = new Promise<number>((resolve) => {
-    client.subscribe(
-      { query: `subscription { scanUpdates { seq } }` },
-      {
-        next: () => undefined,
-        error: (e) => resolve((e as { code?: number }).code ?? -1),
-        complete: () => resolve(0),
-      },
-    );
-  });
+  const closed = closeCodeOf(client);
   await new Promise((r) => setTimeout(r, 500));
   await gqlOk(service.httpUrl, ADMIN_TOKEN, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
     id: created.createApiKey.apiKey.id,

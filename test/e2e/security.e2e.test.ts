@@ -13,7 +13,7 @@ import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
 import { PROJECT_ROOT } from '../../src/util/paths';
-import { gql, gqlOk, wsClient } from '../support/graphql';
+import { closeCodeOf, gql, gqlOk, wsClient } from '../support/graphql';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 import { ensureUser } from '../support/users';
 
@@ -467,16 +467,7 @@ describe('revocation', () => {
       `mutation { createApiKey(input: { name: "to-revoke", role: VIEWER }) { token apiKey { id } } }`,
     );
     const client = wsClient(stack.service.wsUrl, created.createApiKey.token);
-    const closed = new Promise<number>((resolve) => {
-      client.subscribe(
-        { query: `subscription { scanUpdates { seq } }` },
-        {
-          next: () => undefined,
-          error: (e) => resolve((e as { code?: number }).code ?? -1),
-          complete: () => resolve(0),
-        },
-      );
-    });
+    const closed = closeCodeOf(client);
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     await gqlOk(

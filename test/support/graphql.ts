@@ -89,6 +89,24 @@ export function wsClient(url: string, token: string | null, on?: ClientOptions['
   });
 }
 
+/**
+ * Subscribes to scanUpdates on `client` and resolves with the code the
+ * server closes the socket with (-1 without one), or 0 should the
+ * subscription complete instead: for tests that expect a socket closed.
+ */
+export function closeCodeOf(client: Client): Promise<number> {
+  return new Promise<number>((resolve) => {
+    client.subscribe(
+      { query: `subscription { scanUpdates { seq } }` },
+      {
+        next: () => undefined,
+        error: (e) => resolve((e as { code?: number }).code ?? -1),
+        complete: () => resolve(0),
+      },
+    );
+  });
+}
+
 export interface FollowOptions {
   /** Start after this seq (the replay a reconnecting client asks for). */
   afterSeq?: number | null;
