@@ -89,6 +89,11 @@ export default tseslint.config(
     },
   },
   {
+    // Support modules may declare shared cases that the test files call.
+    files: ['test/support/**/*.ts'],
+    rules: { 'jest/no-export': 'off' },
+  },
+  {
     files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/fixtures/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

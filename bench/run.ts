@@ -14,8 +14,8 @@ import path from 'node:path';
 import { startEmbeddedDatabase } from '../src/db/embedded';
 import { createLogger } from '../src/logger';
 import { connectSsh } from '../src/transport';
-import { startPortFanIn } from '../test/support/faults-cluster';
-import { collect, gqlOk, wsClient } from '../test/support/graphql';
+import { followScan, gqlOk, wsClient } from '../test/support/graphql';
+import { startPortFanIn } from '../test/support/port-fan-in';
 import { startService } from '../test/support/service';
 import { startSshd } from '../test/support/sshd';
 
@@ -156,20 +156,15 @@ async function main(): Promise<void> {
       wsClient(service.wsUrl, TOKEN),
     );
     const done = await Promise.all(
-      ids.map((id, i) =>
-        collect<{ scanProgress: { status: string } }>(
-          followers[Math.floor(i / 50)]!,
-          `subscription($id: ID!) { scanProgress(id: $id) { status } }`,
-          { id },
-          600_000,
-        ),
+      ids.map(
+        (id, i) =>
+          followScan(followers[Math.floor(i / 50)]!, id, { fields: 'status', timeoutMs: 600_000 })
+            .done,
       ),
     );
     await Promise.all(followers.map((f) => f.dispose()));
     const elapsed = performance.now() - t1;
-    const completed = done.filter(
-      (e) => e[e.length - 1]?.scanProgress.status === 'COMPLETED',
-    ).length;
+    const completed = done.filter((e) => e[e.length - 1]?.status === 'COMPLETED').length;
     rows.push([
       `${SCANS} QUICK scans queued by startScan`,
       `${fmt(queued)} (${((SCANS / queued) * 1000).toFixed(0)} startScan/s)`,

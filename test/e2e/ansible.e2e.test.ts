@@ -46,7 +46,7 @@ beforeAll(async () => {
   }
   if (fallback) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-ansible-'));
-  stack = await startStack();
+  stack = await startStack({ processes: ['main'] });
 });
 
 afterAll(async () => {

@@ -1,27 +1,25 @@
 /** An API-only process reaps expired leases too, so no worker has to survive for recovery. */
 import { claimScan } from '../../src/queue/claim';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
 import { insertScan, scanRow } from '../support/fixtures';
-import { type RunningService, startService } from '../support/service';
+import type { RunningService } from '../support/service';
+import { type Stack, startStack } from '../support/stack';
 
+let stack: Stack;
 let db: TestDatabase;
 let api: RunningService;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startService({
-    entry: 'api',
-    env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN: 'api-reaper-token-0123456789abcdef',
-      REAPER_INTERVAL_MS: '200',
-    },
+  stack = await startStack({
+    sshd: false,
+    processes: ['api'],
+    env: { REAPER_INTERVAL_MS: '200' },
   });
+  ({ db, service: api } = stack);
 });
 
 afterAll(async () => {
-  await api?.stop();
-  await db?.drop();
+  await stack?.stop();
 });
 
 it('re-queues a scan whose worker vanished, with only an API process running', async () => {

@@ -2,15 +2,8 @@
  * Cancellation, deadlines and duplicate requests against a host whose `df`
  * hangs (a real sshd login whose PATH starts with a `df` that sleeps).
  */
-import { gql } from '../support/graphql';
-import {
-  ADMIN_TOKEN,
-  PROGRESS,
-  type ProgressEvent,
-  SLOW_USER,
-  type Stack,
-  startStack,
-} from '../support/stack';
+import { followScan, gql, type ScanEvent, START } from '../support/graphql';
+import { ADMIN_TOKEN, SLOW_USER, type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
 
@@ -29,34 +22,32 @@ async function getScan(id: string): Promise<ScanData> {
 }
 
 /** Follows a scan; calls `onStep` once when `step` starts. */
-function followUntil(
+async function followUntil(
   id: string,
   step: string,
   onStep: () => void,
-): Promise<Array<ProgressEvent & { at: number }>> {
-  const events: Array<ProgressEvent & { at: number }> = [];
+): Promise<Array<ScanEvent & { at: number }>> {
+  const events: Array<ScanEvent & { at: number }> = [];
   let fired = false;
-  return new Promise((resolve, reject) => {
-    stack.ws.subscribe<{ scanProgress: ProgressEvent }>(
-      { query: PROGRESS, variables: { id } },
-      {
-        next: (v) => {
-          const e = v.data!.scanProgress;
-          events.push({ ...e, at: Date.now() });
-          if (!fired && e.step === step && e.status === 'RUNNING') {
-            fired = true;
-            onStep();
-          }
-        },
-        error: reject,
-        complete: () => resolve(events),
-      },
-    );
-  });
+  await followScan(stack.ws, id, {
+    timeoutMs: 60_000,
+    onEvent: (e) => {
+      events.push({ ...e, at: Date.now() });
+      if (!fired && e.step === step && e.status === 'RUNNING') {
+        fired = true;
+        onStep();
+      }
+    },
+  }).done;
+  return events;
 }
 
 beforeAll(async () => {
-  stack = await startStack({ COMMAND_TIMEOUT_MS: '4000', HEARTBEAT_MS: '1000', LEASE_MS: '5000' });
+  stack = await startStack({
+    users: ['slow'],
+    processes: ['main'],
+    env: { COMMAND_TIMEOUT_MS: '4000', HEARTBEAT_MS: '1000', LEASE_MS: '5000' },
+  });
 });
 
 afterAll(async () => {
@@ -141,14 +132,9 @@ it('refuses a second active scan of the same host and type with SCAN_IN_PROGRESS
   if (skipWithoutUsers()) return;
   const target = stack.sshTarget({ username: SLOW_USER });
   const first = await stack.startScan({ target, type: 'QUICK' });
-  const { body } = await gql(
-    stack.service.httpUrl,
-    ADMIN_TOKEN,
-    `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-    {
-      input: { target, type: 'QUICK' },
-    },
-  );
+  const { body } = await gql(stack.service.httpUrl, ADMIN_TOKEN, START, {
+    input: { target, type: 'QUICK' },
+  });
   expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'SCAN_IN_PROGRESS', scanId: first });
   // Another type of scan of the same host is fine.
   const full = await stack.startScan({ target, type: 'FULL' });
@@ -172,25 +158,17 @@ it('returns one scan for ten racing requests with the same idempotency key', asy
   };
   const results = await Promise.all(
     Array.from({ length: 10 }, () =>
-      gql<{ startScan: { scan: { id: string } } }>(
-        stack.service.httpUrl,
-        ADMIN_TOKEN,
-        `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-        { input },
-      ),
+      gql<{ startScan: { scan: { id: string } } }>(stack.service.httpUrl, ADMIN_TOKEN, START, {
+        input,
+      }),
     ),
   );
   for (const r of results) expect(r.body.errors).toBeUndefined();
   const ids = new Set(results.map((r) => r.body.data!.startScan.scan.id));
   expect(ids.size).toBe(1);
-  const { body } = await gql(
-    stack.service.httpUrl,
-    ADMIN_TOKEN,
-    `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-    {
-      input: { ...input, type: 'FULL' },
-    },
-  );
+  const { body } = await gql(stack.service.httpUrl, ADMIN_TOKEN, START, {
+    input: { ...input, type: 'FULL' },
+  });
   expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   expect(body.errors?.[0]?.message).toMatch(/idempotencyKey/);
   await stack.follow([...ids][0]!);

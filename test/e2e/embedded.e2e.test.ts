@@ -8,7 +8,7 @@ import { chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { collect, gqlOk, wsClient } from '../support/graphql';
+import { followScan, gqlOk, wsClient } from '../support/graphql';
 import { type RunningService, startService } from '../support/service';
 
 // initdb, several starts and stops and a scan: more than the default on a busy machine.
@@ -78,10 +78,9 @@ it('starts on an embedded database, generates the admin token once, and keeps da
     `mutation { startScan(input: { target: { hostname: "${os.hostname()}", transport: LOCAL }, type: QUICK }) { scan { id } } }`,
   );
   const ws = wsClient(first.wsUrl, token);
-  const events = await collect<{ scanProgress: { status: string } }>(
-    ws,
-    `subscription($id: ID!) { scanProgress(id: $id) { status } }`,
-    { id: startScan.scan.id },
+  // Shaped as the subscription's payloads, { scanProgress }, as this test reads them.
+  const events = (await followScan(ws, startScan.scan.id, { fields: 'status' }).done).map(
+    (scanProgress) => ({ scanProgress }),
   );
   await ws.dispose();
   expect(events[events.length - 1]!.scanProgress.status).toBe('COMPLETED');

@@ -5,44 +5,45 @@
  * revoked key's WebSocket is closed. LOCAL QUICK scans of this machine: no
  * sshd needed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { collect, gql, gqlOk, wsClient } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
+import {
+  closeCodeOf,
+  followScan,
+  gql,
+  gqlOk,
+  START,
+  type StartData,
+  wsClient,
+} from '../support/graphql';
+import type { RunningService } from '../support/service';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
-const ADMIN_TOKEN = 'poll-e2e-admin-token-0123456789abcdef';
 const EVENTS_POLL_INTERVAL_MS = 300;
 
 jest.setTimeout(90_000);
 
-let db: TestDatabase;
+let stack: Stack;
 let service: RunningService;
-let tmp: string;
 /** The test's only connection, named so it can be told apart from the service's. */
 let check: pg.Client;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-poll-e2e-'));
-  service = await startService({
+  stack = await startStack({
+    sshd: false,
+    processes: [{ entry: 'main', readyPattern: /"msg":"worker started"/ }],
     env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN,
-      DATA_DIR: path.join(tmp, 'data'),
       EVENTS_MODE: 'poll',
       EVENTS_POLL_INTERVAL_MS: String(EVENTS_POLL_INTERVAL_MS),
       POLL_INTERVAL_MS: '500',
     },
-    readyPattern: /"msg":"worker started"/,
   });
-  check = new pg.Client({ connectionString: db.url, application_name: 'poll-e2e-check' });
+  service = stack.service;
+  check = new pg.Client({ connectionString: stack.db.url, application_name: 'poll-e2e-check' });
   await check.connect();
 });
 
@@ -50,8 +51,7 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
   await service?.stop();
   await check?.end();
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 interface Backend {
@@ -77,22 +77,13 @@ function listenSessions(backends: Backend[]): Backend[] {
 
 it('follows a scan over graphql-ws to COMPLETED with no LISTEN session in any process', async () => {
   expect(service.logs()).toMatch(/"eventsMode":"poll".*"msg":"worker started"/);
-  const start = await gqlOk<{ startScan: { scan: { id: string; status: string } } }>(
-    service.httpUrl,
-    ADMIN_TOKEN,
-    `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id status } } }`,
-    { input: { target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' } },
-  );
+  const start = await gqlOk<StartData>(service.httpUrl, ADMIN_TOKEN, START, {
+    input: { target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' },
+  });
   const id = start.startScan.scan.id;
   const client = wsClient(service.wsUrl, ADMIN_TOKEN);
   clients.push(client);
-  const stream = (
-    await collect<{ scanProgress: { seq: number; status: string; progress: number } }>(
-      client,
-      `subscription($id: ID!) { scanProgress(id: $id) { seq status progress } }`,
-      { id },
-    )
-  ).map((e) => e.scanProgress);
+  const stream = await followScan(client, id, { fields: 'seq status progress' }).done;
 
   // The current state first, then every later logged event once, in order.
   const { rows: log } = await check.query<{ seq: number; status: string; progress: number }>(
@@ -118,16 +109,7 @@ it("closes a revoked key's WebSocket within a few poll intervals", async () => {
   );
   const client = wsClient(service.wsUrl, created.createApiKey.token);
   clients.push(client);
-  const closed = new Promise<number>((resolve) => {
-    client.subscribe(
-      { query: `subscription { scanUpdates { seq } }` },
-      {
-        next: () => undefined,
-        error: (e) => resolve((e as { code?: number }).code ?? -1),
-        complete: () => resolve(0),
-      },
-    );
-  });
+  const closed = closeCodeOf(client);
   await new Promise((r) => setTimeout(r, 500));
   await gqlOk(service.httpUrl, ADMIN_TOKEN, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
     id: created.createApiKey.apiKey.id,

@@ -6,42 +6,26 @@
  */
 import type { Client } from 'graphql-ws';
 
-import {
-  ADMIN_TOKEN,
-  DELAYED_DF_USER,
-  eventLog,
-  type EventRow,
-  type FaultsCluster,
-  insertScanOf,
-  logLines,
-  startFaultsCluster,
-  startPortFanIn,
-  waitFor,
-} from '../support/faults-cluster';
-import { wsClient } from '../support/graphql';
-import type { RunningService } from '../support/service';
+import type { ScanEventRow } from '../../src/queue/rows';
+import { FAULTS_STACK, insertSshScan } from '../support/faults';
+import { eventsOf, waitFor } from '../support/fixtures';
+import { followScan, wsClient } from '../support/graphql';
+import { type PortFanIn, startPortFanIn } from '../support/port-fan-in';
+import { logLines, type RunningService } from '../support/service';
+import { ADMIN_TOKEN, DELAYED_DF_USER, type Stack, startStack } from '../support/stack';
 
 const SCANS = 10;
 const SUBSCRIBERS = 50;
 const KILLS = 5;
 
-const PROGRESS = `subscription Progress($id: ID!) {
-  scanProgress(id: $id) { seq status step progress }
-}`;
-
-interface Seen {
-  seq: number;
-  status: string;
-}
-
 jest.setTimeout(120_000);
 
-let cluster: FaultsCluster;
-let fanIn: Awaited<ReturnType<typeof startPortFanIn>> | undefined;
+let cluster: Stack;
+let fanIn: PortFanIn | undefined;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  cluster = await startFaultsCluster();
+  cluster = await startStack(FAULTS_STACK);
   fanIn = await startPortFanIn(cluster.sshd.port, SCANS);
 });
 
@@ -52,31 +36,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Follows one scan: resolves `first` on the first event, `done` on completion. */
-function follow(
-  client: Client,
-  id: string,
-): { events: Seen[]; first: Promise<void>; done: Promise<Seen[]> } {
-  const events: Seen[] = [];
-  let gotFirst!: () => void;
-  const first = new Promise<void>((r) => (gotFirst = r));
-  const done = new Promise<Seen[]>((resolve, reject) => {
-    client.subscribe<{ scanProgress: Seen }>(
-      { query: PROGRESS, variables: { id } },
-      {
-        next: (v) => {
-          if (v.errors?.length) reject(new Error(JSON.stringify(v.errors)));
-          events.push({ seq: v.data!.scanProgress.seq, status: v.data!.scanProgress.status });
-          gotFirst();
-        },
-        error: (e) => reject(e instanceof Error ? e : new Error(JSON.stringify(e))),
-        complete: () => resolve(events),
-      },
-    );
-  });
-  return { events, first, done };
-}
-
 async function listenConnections(): Promise<Array<{ pid: number; backend_start: Date }>> {
   const { rows } = await cluster.db.pool.query<{ pid: number; backend_start: Date }>(
     `select pid, backend_start from pg_stat_activity
@@ -86,18 +45,14 @@ async function listenConnections(): Promise<Array<{ pid: number; backend_start: 
 }
 
 it(`delivers every event, in seq order, to ${SUBSCRIBERS} subscribers while the API's LISTEN connection is terminated ${KILLS} times`, async () => {
-  if (!cluster.haveDelayedUser) {
+  if (!cluster.haveSpecialUsers) {
     process.stdout.write('[faults] skipped: the delayed-df login needs root\n');
     return;
   }
   const api: RunningService = await cluster.startApi();
   const ids: string[] = [];
   for (const port of fanIn!.ports) {
-    const scan = await insertScanOf(cluster.db.pool, {
-      hostname: '127.0.0.1',
-      port,
-      username: DELAYED_DF_USER,
-    });
+    const scan = await insertSshScan(cluster.db.pool, { port, username: DELAYED_DF_USER });
     ids.push(scan.id);
   }
   // Subscribe while the scans are still PENDING (no worker yet): each stream
@@ -105,7 +60,8 @@ it(`delivers every event, in seq order, to ${SUBSCRIBERS} subscribers while the 
   const follows = Array.from({ length: SUBSCRIBERS }, (_, i) => {
     const client = wsClient(api.wsUrl, ADMIN_TOKEN);
     clients.push(client);
-    return { id: ids[i % SCANS]!, ...follow(client, ids[i % SCANS]!) };
+    const id = ids[i % SCANS]!;
+    return { id, ...followScan(client, id, { fields: 'seq status', timeoutMs: 120_000 }) };
   });
   await Promise.all(follows.map((f) => f.first));
 
@@ -154,8 +110,8 @@ it(`delivers every event, in seq order, to ${SUBSCRIBERS} subscribers while the 
   }
 
   const streams = await Promise.all(follows.map((f) => f.done));
-  const logs = new Map<string, EventRow[]>();
-  for (const id of ids) logs.set(id, await eventLog(cluster.db.pool, id));
+  const logs = new Map<string, Array<Omit<ScanEventRow, 'scan_id'>>>();
+  for (const id of ids) logs.set(id, await eventsOf(cluster.db.pool, id, { full: true }));
   for (const [i, stream] of streams.entries()) {
     const log = logs.get(follows[i]!.id)!;
     expect(stream).toEqual(log.map((e) => ({ seq: e.seq, status: e.status })));

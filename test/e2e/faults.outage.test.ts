@@ -1,8 +1,8 @@
 /**
  * The database goes away under a running system and comes back (the scenario
- * is in test/support/faults-outage.ts): an API process and two worker
+ * is in test/support/outage.scenario.ts): an API process and two worker
  * processes use an embedded PostgreSQL that this test starts itself
- * (startEmbeddedDatabase, run in a child: see faults-embedded), stops (fast
+ * (startEmbeddedDatabase, run in a child: see controlled-database.ts), stops (fast
  * shutdown: every connection is terminated) while scans run their slow step,
  * keeps down for a few seconds, and starts again on the same data directory
  * and port. No process may exit, no scan may be recorded FAILED because of
@@ -17,29 +17,30 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { testPool } from '../support/db';
-import { type FaultsCluster, startFaultsCluster, startPortFanIn } from '../support/faults-cluster';
 import {
   type ControlledDatabase,
   killLeftoverServer,
   startControlledDatabase,
-} from '../support/faults-embedded';
+} from '../support/controlled-database';
+import { testPool } from '../support/db';
+import { FAULTS_STACK, skipWithoutDelayedUser } from '../support/faults';
 import {
   disposeFollowers,
   expectOutageLongerThanLeaseRerunsScans,
   expectOutageShorterThanLeaseRidesItOut,
   FAN_IN_PORTS,
   type OutageContext,
-  skipWithoutDelayedUser,
-} from '../support/faults-outage';
+} from '../support/outage.scenario';
+import { type PortFanIn, startPortFanIn } from '../support/port-fan-in';
+import { type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
 let tmp: string;
 let dbDir: string;
 let db: ControlledDatabase | null = null;
-let cluster: FaultsCluster | undefined;
-let fanIn: Awaited<ReturnType<typeof startPortFanIn>> | undefined;
+let cluster: Stack | undefined;
+let fanIn: PortFanIn | undefined;
 let ctx: OutageContext;
 
 const serverRunning = (): boolean => existsSync(path.join(dbDir, 'pg', 'postmaster.pid'));
@@ -55,12 +56,13 @@ beforeAll(async () => {
   // The test's own connections die with the server too.
   pool.on('error', () => undefined);
   pool.on('connect', (c) => c.on('error', () => undefined));
-  cluster = await startFaultsCluster({
+  cluster = await startStack({
+    ...FAULTS_STACK,
     database: { url, name: 'hostscan', pool, drop: () => pool.end() },
   });
   fanIn = await startPortFanIn(cluster.sshd.port, FAN_IN_PORTS);
   ctx = {
-    cluster,
+    stack: cluster,
     pool,
     fanIn,
     label: 'embedded PostgreSQL',

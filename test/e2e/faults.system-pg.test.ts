@@ -1,6 +1,6 @@
 /**
  * The database-outage scenario of faults.outage.test.ts (shared in
- * test/support/faults-outage.ts), on the machine's own PostgreSQL: the
+ * test/support/outage.scenario.ts), on the machine's own PostgreSQL: the
  * processes use a fresh database on the server DATABASE_URL names, and the
  * outage is `pg_ctlcluster <version> <cluster> stop` (fast shutdown), a few
  * seconds down, then `start`.
@@ -13,15 +13,16 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
-import { type FaultsCluster, startFaultsCluster, startPortFanIn } from '../support/faults-cluster';
+import { FAULTS_STACK, skipWithoutDelayedUser } from '../support/faults';
 import {
   disposeFollowers,
   expectOutageLongerThanLeaseRerunsScans,
   expectOutageShorterThanLeaseRidesItOut,
   FAN_IN_PORTS,
   type OutageContext,
-  skipWithoutDelayedUser,
-} from '../support/faults-outage';
+} from '../support/outage.scenario';
+import { type PortFanIn, startPortFanIn } from '../support/port-fan-in';
+import { type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(180_000);
 
@@ -68,8 +69,8 @@ async function untilReady(port: number, timeoutMs = 60_000): Promise<number> {
 }
 
 let system: SystemCluster | undefined;
-let cluster: FaultsCluster | undefined;
-let fanIn: Awaited<ReturnType<typeof startPortFanIn>> | undefined;
+let cluster: Stack | undefined;
+let fanIn: PortFanIn | undefined;
 let ctx: OutageContext;
 
 beforeAll(async () => {
@@ -87,12 +88,12 @@ beforeAll(async () => {
 
   // A fresh database on the system server (a clone of the run's template).
   // The test's own connections die with the server too.
-  cluster = await startFaultsCluster();
+  cluster = await startStack(FAULTS_STACK);
   const pool = cluster.db.pool;
   pool.on('connect', (c) => c.on('error', () => undefined));
   fanIn = await startPortFanIn(cluster.sshd.port, FAN_IN_PORTS);
   ctx = {
-    cluster,
+    stack: cluster,
     pool,
     fanIn,
     label: `system PostgreSQL ${theSystem.version}/${theSystem.name}`,

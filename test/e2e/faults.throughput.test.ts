@@ -6,15 +6,11 @@
  */
 import os from 'node:os';
 
-import {
-  type FaultsCluster,
-  insertScanOf,
-  logLines,
-  startFaultsCluster,
-  startPortFanIn,
-  waitFor,
-} from '../support/faults-cluster';
-import type { RunningService } from '../support/service';
+import { FAULTS_STACK, insertSshScan } from '../support/faults';
+import { waitFor } from '../support/fixtures';
+import { type PortFanIn, startPortFanIn } from '../support/port-fan-in';
+import { logLines, type RunningService } from '../support/service';
+import { type Stack, startStack } from '../support/stack';
 
 const SCANS = 500;
 const WORKERS = 3;
@@ -22,11 +18,11 @@ const CONCURRENCY = 4;
 
 jest.setTimeout(240_000);
 
-let cluster: FaultsCluster;
-let fanIn: Awaited<ReturnType<typeof startPortFanIn>> | undefined;
+let cluster: Stack;
+let fanIn: PortFanIn | undefined;
 
 beforeAll(async () => {
-  cluster = await startFaultsCluster();
+  cluster = await startStack(FAULTS_STACK);
   fanIn = await startPortFanIn(cluster.sshd.port, SCANS);
 });
 
@@ -57,7 +53,7 @@ it(`runs ${SCANS} QUICK scans on ${WORKERS} worker processes exactly once each, 
   try {
     await client.query('begin');
     for (const port of fanIn!.ports) {
-      await insertScanOf(client, { hostname: '127.0.0.1', port, username: cluster.sshd.username });
+      await insertSshScan(client, { port, username: cluster.sshd.username });
     }
     await client.query('commit');
     startedAt = Date.now();

@@ -4,30 +4,22 @@
  * `df` twice, DF_DELAY_S seconds each, on a real sshd, so the tests act while
  * it runs.
  */
+import { TERMINAL_STATUSES } from '../../src/domain/states';
 import * as sql from '../../src/queue/sql';
-import {
-  DELAYED_DF_USER,
-  DF_DELAY_S,
-  eventLog,
-  type FaultsCluster,
-  LEASE,
-  logLines,
-  scanOf,
-  startFaultsCluster,
-  stepsOf,
-  waitFor,
-} from '../support/faults-cluster';
-import type { RunningService } from '../support/service';
+import { FAULTS_STACK, insertSshScan, LEASE, skipWithoutDelayedUser } from '../support/faults';
+import { eventsOf, scanRow, stepsOf, waitFor } from '../support/fixtures';
+import { logLines, type RunningService } from '../support/service';
+import { DELAYED_DF_USER, DF_DELAY_S, type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
 /** The disk probe runs df twice (a probe for -l support, then the listing). */
 const DISK_STEP_S = 2 * DF_DELAY_S;
 
-let cluster: FaultsCluster;
+let cluster: Stack;
 
 beforeAll(async () => {
-  cluster = await startFaultsCluster();
+  cluster = await startStack(FAULTS_STACK);
 });
 
 afterEach(async () => {
@@ -38,11 +30,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function skipWithoutUser(): boolean {
-  if (!cluster.haveDelayedUser)
-    process.stdout.write('[faults] skipped: the delayed-df login needs root\n');
-  return !cluster.haveDelayedUser;
-}
+const skipWithoutUser = (): boolean => skipWithoutDelayedUser(cluster);
 
 async function twoWorkers(
   env: Record<string, string> = {},
@@ -56,9 +44,12 @@ async function twoWorkers(
 
 /** Inserts a slow scan and waits until some worker runs its disk (slow) step. */
 async function scanInSlowStep(): Promise<{ id: string; owner: string; survivor: string }> {
-  const scan = await cluster.insertSshScan({ username: DELAYED_DF_USER });
+  const scan = await insertSshScan(cluster.db.pool, {
+    port: cluster.sshd.port,
+    username: DELAYED_DF_USER,
+  });
   const owner = await waitFor('the disk step to start', async () => {
-    const row = await scanOf(cluster.db.pool, scan.id);
+    const row = await scanRow(cluster.db.pool, scan.id);
     return row.status === 'RUNNING' && row.current_step === 'disk'
       ? (row.worker_id ?? undefined)
       : undefined;
@@ -78,7 +69,7 @@ function claims(
   });
 }
 
-const TERMINAL = ['COMPLETED', 'PARTIAL', 'FAILED', 'CANCELLED'];
+const TERMINAL: readonly string[] = TERMINAL_STATUSES;
 
 async function expectNothingRunning(id: string): Promise<void> {
   const running = await cluster.db.pool.query(
@@ -97,13 +88,13 @@ it('recovers a scan from a kill -9 worker within lease + reaper interval: the ot
   const killedAt = Date.now();
   workers[owner]!.child.kill('SIGKILL');
   const claimedAt = await waitFor('the survivor to claim the scan', async () => {
-    const row = await scanOf(cluster.db.pool, id);
+    const row = await scanRow(cluster.db.pool, id);
     return row.attempt === 2 && row.worker_id === survivor ? Date.now() : undefined;
   });
   const endedAt = await waitFor(
     'the scan to end',
     async () =>
-      TERMINAL.includes((await scanOf(cluster.db.pool, id)).status) ? Date.now() : undefined,
+      TERMINAL.includes((await scanRow(cluster.db.pool, id)).status) ? Date.now() : undefined,
     30_000,
   );
   const toClaim = claimedAt - killedAt;
@@ -122,14 +113,14 @@ it('recovers a scan from a kill -9 worker within lease + reaper interval: the ot
     LEASE.LEASE_MS + LEASE.REAPER_INTERVAL_MS + DISK_STEP_S * 1000 + 5_000,
   );
 
-  const row = await scanOf(cluster.db.pool, id);
+  const row = await scanRow(cluster.db.pool, id);
   expect(row).toMatchObject({
     status: 'COMPLETED',
     attempt: 2,
     worker_id: survivor,
     error_code: null,
   });
-  const events = await eventLog(cluster.db.pool, id);
+  const events = await eventsOf(cluster.db.pool, id, { full: true });
   expect(claims(events)).toEqual([
     { worker: owner, attempt: 1 },
     { worker: survivor, attempt: 2 },
@@ -162,14 +153,14 @@ it('drops every write of a worker frozen (SIGSTOP) past its lease once it resume
   const takeoverSeq = await waitFor(
     'the survivor to reach the disk step',
     async () => {
-      const row = await scanOf(cluster.db.pool, id);
+      const row = await scanRow(cluster.db.pool, id);
       return row.attempt === 2 && row.worker_id === survivor && row.current_step === 'disk'
         ? row.last_seq
         : undefined;
     },
     15_000,
   );
-  const before = await eventLog(cluster.db.pool, id);
+  const before = await eventsOf(cluster.db.pool, id, { full: true });
   const takeover = before.find((e) => e.message === `claimed by ${survivor} (attempt 2)`)!;
   expect(takeover).toBeDefined();
 
@@ -183,7 +174,7 @@ it('drops every write of a worker frozen (SIGSTOP) past its lease once it resume
 
   // The resumed worker's "disk done" (and its result) touched no row: attempt
   // 2 still runs its own disk step, and nothing was logged after it started.
-  const mid = await scanOf(cluster.db.pool, id);
+  const mid = await scanRow(cluster.db.pool, id);
   expect(mid).toMatchObject({
     status: 'RUNNING',
     attempt: 2,
@@ -201,12 +192,12 @@ it('drops every write of a worker frozen (SIGSTOP) past its lease once it resume
 
   await waitFor(
     'the scan to end',
-    async () => (TERMINAL.includes((await scanOf(cluster.db.pool, id)).status) ? true : undefined),
+    async () => (TERMINAL.includes((await scanRow(cluster.db.pool, id)).status) ? true : undefined),
     30_000,
   );
-  const row = await scanOf(cluster.db.pool, id);
+  const row = await scanRow(cluster.db.pool, id);
   expect(row).toMatchObject({ status: 'COMPLETED', attempt: 2, worker_id: survivor });
-  const events = await eventLog(cluster.db.pool, id);
+  const events = await eventsOf(cluster.db.pool, id, { full: true });
   expect(claims(events)).toEqual([
     { worker: owner, attempt: 1 },
     { worker: survivor, attempt: 2 },
@@ -246,7 +237,7 @@ it('releases a scan to PENDING without spending an attempt on SIGTERM past SHUTD
   if (skipWithoutUser()) return;
   const workers = await twoWorkers({ SHUTDOWN_GRACE_MS: '300' });
   const { id, owner, survivor } = await scanInSlowStep();
-  const budgetBefore = await scanOf(cluster.db.pool, id);
+  const budgetBefore = await scanRow(cluster.db.pool, id);
   expect(budgetBefore).toMatchObject({ attempt: 1, max_attempts: 3 });
 
   const stopping = workers[owner]!;
@@ -256,10 +247,10 @@ it('releases a scan to PENDING without spending an attempt on SIGTERM past SHUTD
 
   await waitFor(
     'the scan to end',
-    async () => (TERMINAL.includes((await scanOf(cluster.db.pool, id)).status) ? true : undefined),
+    async () => (TERMINAL.includes((await scanRow(cluster.db.pool, id)).status) ? true : undefined),
     30_000,
   );
-  const row = await scanOf(cluster.db.pool, id);
+  const row = await scanRow(cluster.db.pool, id);
   // Released without using up an attempt: the budget grew by the one spent.
   expect(row).toMatchObject({
     status: 'COMPLETED',
@@ -267,7 +258,7 @@ it('releases a scan to PENDING without spending an attempt on SIGTERM past SHUTD
     max_attempts: 4,
     worker_id: survivor,
   });
-  const events = await eventLog(cluster.db.pool, id);
+  const events = await eventsOf(cluster.db.pool, id, { full: true });
   expect(claims(events)).toEqual([
     { worker: owner, attempt: 1 },
     { worker: survivor, attempt: 2 },
@@ -316,16 +307,16 @@ it('keeps track of an attempt it claims again after its own stale attempt: SIGTE
     logLines(worker).find((l) => l.msg === 'scan abandoned' && l.scanId === id && l.attempt === 1),
   );
   await waitFor('attempt 2 to reach the disk step', async () => {
-    const row = await scanOf(cluster.db.pool, id);
+    const row = await scanRow(cluster.db.pool, id);
     return row.attempt === 2 && row.worker_id === 'faults-solo' && row.current_step === 'disk'
       ? true
       : undefined;
   });
 
   expect(await worker.stop(10_000)).toBe(0);
-  const row = await scanOf(cluster.db.pool, id);
+  const row = await scanRow(cluster.db.pool, id);
   expect(row).toMatchObject({ status: 'PENDING', attempt: 2, max_attempts: 4, worker_id: null });
-  const events = await eventLog(cluster.db.pool, id);
+  const events = await eventsOf(cluster.db.pool, id, { full: true });
   expect(events[events.length - 1]).toMatchObject({
     status: 'PENDING',
     message: 'released by a worker shutting down',

@@ -5,11 +5,11 @@
  */
 import WebSocket from 'ws';
 
-import { createTestDatabase, type TestDatabase } from '../support/db';
 import { wsClient } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
+import type { RunningService } from '../support/service';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
-const TOKEN = 'hostile-admin-token-0123456789abcdef';
+const TOKEN = ADMIN_TOKEN;
 const KNOWN_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -25,25 +25,20 @@ const KNOWN_CODES = new Set([
   'SCAN_IN_PROGRESS',
 ]);
 
-let db: TestDatabase;
+let stack: Stack;
 let service: RunningService;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  service = await startService({
-    entry: 'api',
-    env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN: TOKEN,
-      INTROSPECTION: 'false',
-      START_SCAN_BURST: '1000',
-    },
+  stack = await startStack({
+    sshd: false,
+    processes: ['api'],
+    env: { INTROSPECTION: 'false', START_SCAN_BURST: '1000' },
   });
+  service = stack.service;
 });
 
 afterAll(async () => {
-  await service?.stop();
-  await db?.drop();
+  await stack?.stop();
 });
 
 interface Case {

@@ -7,19 +7,16 @@
  * for the three processes' pools of 10+ each, so sessions really are shared.
  * Skipped (with a message) when pgbouncer is not installed; CI installs it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { collect, gqlOk, wsClient } from '../support/graphql';
+import { followScan, gqlOk, START, wsClient } from '../support/graphql';
 import { havePgBouncer, type RunningPgBouncer, startPgBouncer } from '../support/pgbouncer';
-import { type RunningService, startService } from '../support/service';
-
-const ADMIN_TOKEN = 'pgbouncer-e2e-admin-token-0123456789';
+import type { RunningService } from '../support/service';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -28,7 +25,7 @@ let bouncer: RunningPgBouncer;
 let api: RunningService;
 let worker: RunningService;
 let worker2: RunningService;
-let tmp: string;
+let stack: Stack | undefined;
 /** The test's one direct session (db.pool stays unused, so sessions can be counted). */
 let check: pg.Client;
 const clients: Client[] = [];
@@ -43,27 +40,27 @@ beforeAll(async () => {
   check = new pg.Client({ connectionString: db.url });
   await check.connect();
   bouncer = await startPgBouncer(db.url, 2);
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-pgbouncer-e2e-'));
-  const env = {
-    DATABASE_URL: bouncer.url,
-    ADMIN_TOKEN,
-    DATA_DIR: path.join(tmp, 'data'),
-    EVENTS_MODE: 'poll',
-    EVENTS_POLL_INTERVAL_MS: '200',
-    POLL_INTERVAL_MS: '300',
-    HEARTBEAT_MS: '1000',
-  };
   // Started together, all three migrate the empty database through PgBouncer.
-  [api, worker, worker2] = await Promise.all([
-    startService({ entry: 'api', env }),
-    ...['behind-pgbouncer', 'behind-pgbouncer-2'].map((id) =>
-      startService({
-        entry: 'worker',
-        env: { ...env, WORKER_ID: id },
+  stack = await startStack({
+    database: db,
+    sshd: false,
+    processes: [
+      'api',
+      ...['behind-pgbouncer', 'behind-pgbouncer-2'].map((id) => ({
+        entry: 'worker' as const,
+        env: { WORKER_ID: id },
         readyPattern: /"msg":"worker started"/,
-      }),
-    ),
-  ]);
+      })),
+    ],
+    env: {
+      DATABASE_URL: bouncer.url,
+      EVENTS_MODE: 'poll',
+      EVENTS_POLL_INTERVAL_MS: '200',
+      POLL_INTERVAL_MS: '300',
+      HEARTBEAT_MS: '1000',
+    },
+  });
+  [api, worker, worker2] = stack.processes as [RunningService, RunningService, RunningService];
 });
 
 afterAll(async () => {
@@ -73,8 +70,8 @@ afterAll(async () => {
   await api?.stop();
   await bouncer?.stop();
   await check?.end();
-  await db?.drop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  // The stack owns the database from startStack on.
+  await (stack ? stack.stop() : db?.drop());
 });
 
 it('runs a scan and streams its events with every connection through PgBouncer', async () => {
@@ -90,19 +87,15 @@ it('runs a scan and streams its events with every connection through PgBouncer',
   const start = await gqlOk<{ startScan: { scan: { id: string } } }>(
     api.httpUrl,
     ADMIN_TOKEN,
-    `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-    { input: { target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' } },
+    START,
+    {
+      input: { target: { hostname: os.hostname(), transport: 'LOCAL' }, type: 'QUICK' },
+    },
   );
   const id = start.startScan.scan.id;
   const client = wsClient(api.wsUrl, ADMIN_TOKEN);
   clients.push(client);
-  const stream = (
-    await collect<{ scanProgress: { seq: number; status: string } }>(
-      client,
-      `subscription($id: ID!) { scanProgress(id: $id) { seq status } }`,
-      { id },
-    )
-  ).map((e) => e.scanProgress);
+  const stream = await followScan(client, id, { fields: 'seq status' }).done;
   expect(stream.at(-1)!.status).toBe('COMPLETED');
   const seqs = stream.map((e) => e.seq);
   for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);

@@ -3,8 +3,8 @@
  * worker process serving only `dmz`, on one database and one real sshd. Each
  * scan runs on a worker of its pool; a scan of a pool nobody serves waits.
  */
-import { gql, gqlOk } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
+import { gql, gqlOk, START } from '../support/graphql';
+import type { RunningService } from '../support/service';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -13,12 +13,15 @@ let stack: Stack;
 let dmzWorker: RunningService;
 
 beforeAll(async () => {
-  stack = await startStack({ WORKER_ID: 'main-worker', POLL_INTERVAL_MS: '500' });
-  dmzWorker = await startService({
-    entry: 'worker',
-    env: { ...stack.env, WORKER_ID: 'dmz-worker', WORKER_POOLS: 'dmz', POLL_INTERVAL_MS: '500' },
-    readyPattern: /"msg":"worker started"/,
+  stack = await startStack({
+    processes: ['main'],
+    env: { WORKER_ID: 'main-worker', POLL_INTERVAL_MS: '500' },
   });
+  dmzWorker = await stack.start(
+    'worker',
+    { WORKER_ID: 'dmz-worker', WORKER_POOLS: 'dmz', POLL_INTERVAL_MS: '500' },
+    /"msg":"worker started"/,
+  );
 });
 
 afterAll(async () => {
@@ -78,12 +81,9 @@ it('runs each scan on a worker of its pool, and leaves a scan of an unserved poo
 
 it('refuses a malformed pool name with BAD_USER_INPUT naming the field', async () => {
   for (const pool of ['', 'DMZ', 'has space', '-dash-first', 'x'.repeat(64), "dmz';--"]) {
-    const { body } = await gql(
-      stack.service.httpUrl,
-      ADMIN_TOKEN,
-      `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-      { input: { target: stack.sshTarget(), type: 'QUICK', pool } },
-    );
+    const { body } = await gql(stack.service.httpUrl, ADMIN_TOKEN, START, {
+      input: { target: stack.sshTarget(), type: 'QUICK', pool },
+    });
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toMatch(/pool/);
   }
@@ -91,19 +91,14 @@ it('refuses a malformed pool name with BAD_USER_INPUT naming the field', async (
 
 it('treats the same idempotency key with another pool as a different request', async () => {
   const start = (pool: string) =>
-    gql(
-      stack.service.httpUrl,
-      ADMIN_TOKEN,
-      `mutation($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`,
-      {
-        input: {
-          target: stack.sshTarget({ hostname: 'ip6-localhost' }),
-          type: 'QUICK',
-          pool,
-          idempotencyKey: 'pools-e2e-1',
-        },
+    gql(stack.service.httpUrl, ADMIN_TOKEN, START, {
+      input: {
+        target: stack.sshTarget({ hostname: 'ip6-localhost' }),
+        type: 'QUICK',
+        pool,
+        idempotencyKey: 'pools-e2e-1',
       },
-    );
+    });
   const first = await start('lab');
   expect(first.body.errors).toBeUndefined();
   const second = await start('dmz');

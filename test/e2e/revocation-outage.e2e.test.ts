@@ -6,24 +6,19 @@
  * LISTEN backend is terminated, so the listener cannot come back until the
  * test lets it, and the revocation lands in between.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
 import { gqlOk, wsClient } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
-
-const ADMIN_TOKEN = 'revocation-outage-admin-token-0123456789';
+import type { RunningService } from '../support/service';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
 jest.setTimeout(90_000);
 
+let stack: Stack;
 let db: TestDatabase;
 let api: RunningService;
-let tmp: string;
 /** The test's own session in the scanned database, opened before connections are refused. */
 let admin: pg.Client;
 /** A session in `postgres`: a database cannot refuse connections from inside itself. */
@@ -31,12 +26,9 @@ let gate: pg.Client;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-revoke-outage-'));
-  api = await startService({
-    entry: 'api',
-    env: { DATABASE_URL: db.url, ADMIN_TOKEN, DATA_DIR: path.join(tmp, 'data') },
-  });
+  stack = await startStack({ sshd: false, processes: ['api'] });
+  db = stack.db;
+  api = stack.service;
   admin = new pg.Client({ connectionString: db.url, application_name: 'revocation-outage-test' });
   await admin.connect();
   const gateUrl = new URL(db.url);
@@ -54,8 +46,7 @@ afterAll(async () => {
   await api?.stop();
   await admin?.end();
   await gate?.end();
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 async function listenBackends(): Promise<number[]> {

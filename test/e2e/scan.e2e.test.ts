@@ -9,19 +9,10 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 
 import { findFreePort } from '../../src/util/net';
-import { collect, gql, gqlOk, wsClient } from '../support/graphql';
-import {
-  ADMIN_TOKEN,
-  BROKEN_USER,
-  PROGRESS,
-  type ProgressEvent,
-  type Stack,
-  startStack,
-} from '../support/stack';
+import { followScan, gql, gqlOk, type ScanEvent, START, wsClient } from '../support/graphql';
+import { ADMIN_TOKEN, BROKEN_USER, type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
-
-const START = `mutation Start($input: StartScanInput!) { startScan(input: $input) { scan { id status } } }`;
 
 const SCAN = `query Scan($id: ID!) {
   scan(id: $id) {
@@ -81,7 +72,7 @@ async function getScan(id: string): Promise<ScanData> {
   return (await gqlOk<{ scan: ScanData }>(stack.service.httpUrl, ADMIN_TOKEN, SCAN, { id })).scan;
 }
 
-function expectWellFormedStream(events: ProgressEvent[], terminal: string): void {
+function expectWellFormedStream(events: ScanEvent[], terminal: string): void {
   expect(events.length).toBeGreaterThan(1);
   for (let i = 1; i < events.length; i++) {
     // After the current-state event, seq rises by exactly one per event.
@@ -93,7 +84,7 @@ function expectWellFormedStream(events: ProgressEvent[], terminal: string): void
 }
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ users: ['broken'], processes: ['main'] });
 });
 
 afterAll(async () => {
@@ -106,7 +97,7 @@ const sshTarget = (extra: Record<string, unknown> = {}) => stack.sshTarget(extra
 
 describe('a QUICK scan over SSH', () => {
   let id: string;
-  let events: ProgressEvent[];
+  let events: ScanEvent[];
   let scan: ScanData;
 
   beforeAll(async () => {
@@ -161,13 +152,8 @@ describe('a QUICK scan over SSH', () => {
   });
 
   it('replays the stream from afterSeq without duplicates', async () => {
-    const replay = await collect<{ scanProgress: ProgressEvent }>(
-      stack.ws,
-      PROGRESS,
-      { id, afterSeq: 2 },
-      20_000,
-    );
-    const seqs = replay.map((e) => e.scanProgress.seq);
+    const replay = await followScan(stack.ws, id, { afterSeq: 2, timeoutMs: 20_000 }).done;
+    const seqs = replay.map((e) => e.seq);
     expect(seqs[0]).toBe(3);
     expect(seqs[seqs.length - 1]).toBe(events[events.length - 1]!.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
@@ -176,7 +162,7 @@ describe('a QUICK scan over SSH', () => {
 
 describe('a FULL scan over SSH', () => {
   let scan: ScanData;
-  let events: ProgressEvent[];
+  let events: ScanEvent[];
 
   beforeAll(async () => {
     const id = await startScan({ target: sshTarget(), type: 'FULL' });
@@ -360,23 +346,17 @@ describe('the API', () => {
 
   it('closes a WebSocket whose connectionParams carry no valid token with 4403', async () => {
     const bad = wsClient(stack.service.wsUrl, 'wrong');
-    const err = await collect(
-      bad,
-      PROGRESS,
-      { id: '00000000-0000-4000-8000-000000000000' },
-      10_000,
-    ).catch((e: unknown) => e);
+    const err = await followScan(bad, '00000000-0000-4000-8000-000000000000', {
+      timeoutMs: 10_000,
+    }).done.catch((e: unknown) => e);
     expect((err as { code?: number }).code).toBe(4403);
     await bad.dispose();
   });
 
   it('answers NOT_FOUND for a subscription to an unknown scan', async () => {
-    const err = await collect(
-      stack.ws,
-      PROGRESS,
-      { id: '00000000-0000-4000-8000-000000000000' },
-      10_000,
-    ).catch((e: unknown) => e);
+    const err = await followScan(stack.ws, '00000000-0000-4000-8000-000000000000', {
+      timeoutMs: 10_000,
+    }).done.catch((e: unknown) => e);
     expect(err instanceof Error ? err.message : JSON.stringify(err)).toMatch(/NOT_FOUND/);
   });
 

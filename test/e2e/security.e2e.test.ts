@@ -13,7 +13,7 @@ import type { Client } from 'graphql-ws';
 import pg from 'pg';
 
 import { PROJECT_ROOT } from '../../src/util/paths';
-import { gql, gqlOk, wsClient } from '../support/graphql';
+import { closeCodeOf, gql, gqlOk, wsClient } from '../support/graphql';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 import { ensureUser } from '../support/users';
 
@@ -35,19 +35,20 @@ beforeAll(async () => {
   if (havePasswordUser) {
     execFileSync('chpasswd', { input: `${PASSWORD_USER}:${PASSWORD_CANARY}\n` });
   }
-  stack = await startStack(
-    {
+  stack = await startStack({
+    processes: ['main'],
+    env: {
       LOG_LEVEL: 'debug',
       SECRET_KEY: randomBytes(32).toString('base64'),
       // Burst 20 (the default), then one a minute: the rate-limit test's 25
       // requests need not all fit in one second on a busy machine.
       START_SCAN_RATE_PER_MINUTE: '1',
     },
-    {
-      sshdLogLevel: 'DEBUG1',
-      extraSshdConfig: [`Match User ${PASSWORD_USER}`, '  PasswordAuthentication yes'],
+    sshd: {
+      logLevel: 'DEBUG1',
+      extraConfig: [`Match User ${PASSWORD_USER}`, '  PasswordAuthentication yes'],
     },
-  );
+  });
   for (const role of ['VIEWER', 'OPERATOR', 'ADMIN'] as const) {
     const data = await gqlOk<{ createApiKey: { token: string } }>(
       stack.service.httpUrl,
@@ -466,16 +467,7 @@ describe('revocation', () => {
       `mutation { createApiKey(input: { name: "to-revoke", role: VIEWER }) { token apiKey { id } } }`,
     );
     const client = wsClient(stack.service.wsUrl, created.createApiKey.token);
-    const closed = new Promise<number>((resolve) => {
-      client.subscribe(
-        { query: `subscription { scanUpdates { seq } }` },
-        {
-          next: () => undefined,
-          error: (e) => resolve((e as { code?: number }).code ?? -1),
-          complete: () => resolve(0),
-        },
-      );
-    });
+    const closed = closeCodeOf(client);
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     await gqlOk(

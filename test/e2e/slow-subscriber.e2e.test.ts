@@ -7,21 +7,19 @@
  * messages, so the kernel's socket buffers fill in a few hundred events.
  */
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 import { claimScan } from '../../src/queue/claim';
 import * as sql from '../../src/queue/sql';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
 import { insertScan } from '../support/fixtures';
-import { collect, wsClient } from '../support/graphql';
-import { type RunningService, startService } from '../support/service';
+import { followScan, progressDocument, wsClient } from '../support/graphql';
+import type { RunningService } from '../support/service';
+import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 
-const ADMIN_TOKEN = 'slow-subscriber-admin-token-0123456789';
 const STALL_MS = 1_000;
 const WORKER = 'slow-subscriber-test-worker';
 /** Each event's message: 16 KiB, so a few MB of socket buffers fill in a few hundred events. */
@@ -31,35 +29,29 @@ const MAX_EVENTS = 6_000;
 
 jest.setTimeout(120_000);
 
+let stack: Stack;
 let db: TestDatabase;
 let api: RunningService;
-let tmp: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'hostscan-slow-sub-'));
-  api = await startService({
-    entry: 'api',
-    env: {
-      DATABASE_URL: db.url,
-      ADMIN_TOKEN,
-      DATA_DIR: path.join(tmp, 'data'),
-      SUBSCRIBER_STALL_MS: String(STALL_MS),
-    },
+  stack = await startStack({
+    sshd: false,
+    processes: ['api'],
+    env: { SUBSCRIBER_STALL_MS: String(STALL_MS) },
   });
+  db = stack.db;
+  api = stack.service;
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
-  await api?.stop();
-  await db?.drop();
-  rmSync(tmp, { recursive: true, force: true });
+  await stack?.stop();
 });
 
-const FOLLOW = `subscription Follow($id: ID!) {
-  scanProgress(id: $id) { seq status message }
-}`;
+/** The message field makes every event big. */
+const FIELDS = 'seq status message';
+const FOLLOW = progressDocument(FIELDS);
 
 /** A graphql-transport-ws client written by hand on `ws`, so the test controls its reading. */
 async function rawSubscriber(scanId: string): Promise<{
@@ -114,12 +106,7 @@ it('closes the WebSocket of a client that stopped reading; a reading client gets
 
   const healthyClient = wsClient(api.wsUrl, ADMIN_TOKEN);
   clients.push(healthyClient);
-  const healthy = collect<{ scanProgress: { seq: number; status: string } }>(
-    healthyClient,
-    FOLLOW,
-    { id: scan.id },
-    100_000,
-  );
+  const healthy = followScan(healthyClient, scan.id, { fields: FIELDS, timeoutMs: 100_000 }).done;
 
   const slow = await rawSubscriber(scan.id);
   // Wait for its first event (the current state), then stop reading: ws
@@ -160,7 +147,7 @@ it('closes the WebSocket of a client that stopped reading; a reading client gets
     100,
     'done',
   ]);
-  const events = (await healthy).map((e) => e.scanProgress);
+  const events = await healthy;
   const seqs = events.map((e) => e.seq);
   // Every event after the first (the current state at subscribe time) in seq order, none twice.
   for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1]! + 1);

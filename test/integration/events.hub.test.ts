@@ -1,69 +1,29 @@
-import type pg from 'pg';
-
-import { EventHub } from '../../src/events/hub';
+import type { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
-import { createLogger } from '../../src/logger';
-import { claimScan } from '../../src/queue/claim';
-import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
-import { insertScan } from '../support/fixtures';
+import type { TestDatabase } from '../support/db';
+import { drain, startTestHub, type TestHub } from '../support/events';
+import { insertScan, runScan } from '../support/fixtures';
 
+let testHub: TestHub;
 let db: TestDatabase;
-let hubPool: pg.Pool;
 let hub: EventHub;
 let queries: string[];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  hubPool = testPool(db.url, 5);
-  // Count what the hub reads, to prove reads do not scale with subscribers.
-  const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
-  queries = [];
-  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
-    ...args: unknown[]
-  ) => {
-    queries.push(String(args[0]));
-    return query(...args);
-  };
-  hub = new EventHub({ pgPool: hubPool, connectionString: db.url, log: createLogger('silent') });
-  await hub.start();
+  // Counts what the hub reads, to prove reads do not scale with subscribers.
+  testHub = await startTestHub();
+  ({ db, hub, queries } = testHub);
 });
 
 afterAll(async () => {
-  await hub.stop();
-  await hubPool.end();
-  await db.drop();
+  await testHub.stop();
 });
-
-async function drain(iter: AsyncIterable<ScanEvent>, timeoutMs = 10_000): Promise<ScanEvent[]> {
-  const out: ScanEvent[] = [];
-  const timer = setTimeout(() => {
-    void (iter as AsyncIterableIterator<ScanEvent>).return?.();
-  }, timeoutMs);
-  for await (const e of iter) out.push(e);
-  clearTimeout(timer);
-  return out;
-}
-
-/** Drives a claimed scan through two steps to COMPLETED. */
-async function runScan(workerId: string): Promise<void> {
-  const lease = (await claimScan(db.pool, {
-    workerId: workerId,
-    hostname: 'irrelevant',
-    leaseMs: 30_000,
-  }))!;
-  await lease.resetSteps(['os', 'hostname']);
-  await lease.startStep(0, 'os', 0);
-  await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
-  await lease.startStep(1, 'hostname', 50);
-  await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
-  await lease.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'completed' });
-}
 
 it('sends the current state first, then every event in seq order, and completes after the terminal one', async () => {
   const scan = await insertScan(db.pool);
   const stream = (await hub.subscribeScan(scan.id, null))!;
   const received = drain(stream);
-  await runScan('w1');
+  await runScan(db.pool, 'w1');
   const events = await received;
   expect(events[0]).toMatchObject({ seq: 1, status: 'PENDING', message: 'current state' });
   expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -74,7 +34,7 @@ it('sends the current state first, then every event in seq order, and completes 
 
 it('replays every event after afterSeq, none twice, for a client that reconnects', async () => {
   const scan = await insertScan(db.pool);
-  await runScan('w2');
+  await runScan(db.pool, 'w2');
   const stream = (await hub.subscribeScan(scan.id, 3))!;
   const events = await drain(stream);
   expect(events.map((e) => e.seq)).toEqual([4, 5, 6, 7]);
@@ -83,14 +43,14 @@ it('replays every event after afterSeq, none twice, for a client that reconnects
 
 it('completes at once for a finished scan when afterSeq is its last event', async () => {
   const scan = await insertScan(db.pool);
-  await runScan('w3');
+  await runScan(db.pool, 'w3');
   const events = await drain((await hub.subscribeScan(scan.id, 7))!);
   expect(events).toEqual([]);
 });
 
 it('gives a late subscriber of a finished scan its terminal state and completes', async () => {
   const scan = await insertScan(db.pool);
-  await runScan('w4');
+  await runScan(db.pool, 'w4');
   const events = await drain((await hub.subscribeScan(scan.id, null))!);
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ seq: 7, status: 'COMPLETED', progress: 100 });
@@ -107,7 +67,7 @@ it('reads each event once for 50 subscribers, not once per subscriber', async ()
   );
   const all = Promise.all(streams.map((s) => drain(s!)));
   queries.length = 0;
-  await runScan('w5');
+  await runScan(db.pool, 'w5');
   const results = await all;
   for (const events of results) {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -125,8 +85,8 @@ it('delivers events of every scan to dashboards, filtered by status', async () =
   const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
   const a = await insertScan(db.pool);
   const b = await insertScan(db.pool);
-  await runScan('w6');
-  await runScan('w7');
+  await runScan(db.pool, 'w6');
+  await runScan(db.pool, 'w7');
   const seen: ScanEvent[] = [];
   const finished: ScanEvent[] = [];
   const deadline = Date.now() + 10_000;
@@ -161,7 +121,7 @@ it('catches a subscriber up after the LISTEN connection is killed', async () => 
      where datname = current_database() and application_name = 'hostscan-api-listen'`,
   );
   expect(killed.rowCount).toBe(1);
-  await runScan('w8');
+  await runScan(db.pool, 'w8');
   const events = await received;
   expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 });

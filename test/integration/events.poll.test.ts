@@ -3,63 +3,33 @@
  * mode): no LISTEN connection, one read of the log per poll for every
  * subscriber, and the same guarantees as with LISTEN.
  */
-import type pg from 'pg';
-
-import { EventHub } from '../../src/events/hub';
+import type { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
-import { createLogger } from '../../src/logger';
 import { claimScan } from '../../src/queue/claim';
-import { createTestDatabase, type TestDatabase, testPool } from '../support/db';
-import { insertScan } from '../support/fixtures';
+import type { TestDatabase } from '../support/db';
+import { drain, startTestHub, type TestHub } from '../support/events';
+import { insertScan, runScan } from '../support/fixtures';
 
 const POLL_MS = 100;
 
+let testHub: TestHub;
 let db: TestDatabase;
-let hubPool: pg.Pool;
 let hub: EventHub;
 let queries: string[];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  hubPool = testPool(db.url, 5);
-  // Count what the hub reads, to prove reads do not scale with subscribers.
-  const query = hubPool.query.bind(hubPool) as (...args: unknown[]) => Promise<unknown>;
-  queries = [];
-  (hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
-    ...args: unknown[]
-  ) => {
-    queries.push(String(args[0]));
-    return query(...args);
-  };
-  hub = new EventHub({
-    pgPool: hubPool,
-    connectionString: db.url,
-    log: createLogger('silent'),
-    mode: 'poll',
-    pollIntervalMs: POLL_MS,
-  });
-  await hub.start();
+  // Counts what the hub reads, to prove reads do not scale with subscribers.
+  testHub = await startTestHub({ mode: 'poll', pollIntervalMs: POLL_MS });
+  ({ db, hub, queries } = testHub);
 });
 
 afterAll(async () => {
-  await hub.stop();
-  await hubPool.end();
-  await db.drop();
+  await testHub.stop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Poll passes' log reads issued so far (a pass issues the next only after the last finished). */
 const pollReads = () => queries.filter((q) => q.includes('from scan_events where id >')).length;
-
-async function drain(iter: AsyncIterable<ScanEvent>, timeoutMs = 10_000): Promise<ScanEvent[]> {
-  const out: ScanEvent[] = [];
-  const timer = setTimeout(() => {
-    void (iter as AsyncIterableIterator<ScanEvent>).return?.();
-  }, timeoutMs);
-  for await (const e of iter) out.push(e);
-  clearTimeout(timer);
-  return out;
-}
 
 /** Pulls from a dashboard stream until `want` events or the deadline. */
 async function pull(
@@ -78,21 +48,6 @@ async function pull(
   }
 }
 
-/** Drives a claimed scan through two steps to COMPLETED. */
-async function runScan(workerId: string): Promise<void> {
-  const lease = (await claimScan(db.pool, {
-    workerId: workerId,
-    hostname: 'irrelevant',
-    leaseMs: 30_000,
-  }))!;
-  await lease.resetSteps(['os', 'hostname']);
-  await lease.startStep(0, 'os', 0);
-  await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
-  await lease.startStep(1, 'hostname', 50);
-  await lease.finishStep(1, 'hostname', 100, { part: { hostname: 'h' } });
-  await lease.finish({ status: 'COMPLETED', progress: 100, failure: null, message: 'completed' });
-}
-
 it('opens no LISTEN connection', async () => {
   const { rows } = await db.pool.query<{ application_name: string; query: string }>(
     `select application_name, query from pg_stat_activity
@@ -109,7 +64,7 @@ it('sends the current state first, then every event in seq order, and completes 
   const scan = await insertScan(db.pool);
   const stream = (await hub.subscribeScan(scan.id, null))!;
   const received = drain(stream);
-  await runScan('w1');
+  await runScan(db.pool, 'w1');
   const events = await received;
   expect(events[0]).toMatchObject({ seq: 1, status: 'PENDING', message: 'current state' });
   expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -143,7 +98,7 @@ it('replays every event after afterSeq, none twice, for a client that reconnects
 
 it('completes at once for a finished scan when afterSeq is its last event, and gives a late subscriber the terminal state', async () => {
   const scan = await insertScan(db.pool);
-  await runScan('w3');
+  await runScan(db.pool, 'w3');
   expect(await drain((await hub.subscribeScan(scan.id, 7))!)).toEqual([]);
   const late = await drain((await hub.subscribeScan(scan.id, null))!);
   expect(late).toHaveLength(1);
@@ -158,7 +113,7 @@ it('reads the log once per poll for 50 subscribers, not once per subscriber', as
     Array.from({ length: 50 }, () => hub.subscribeScan(scan.id, null)),
   );
   const all = Promise.all(streams.map((s) => drain(s!)));
-  await runScan('w5');
+  await runScan(db.pool, 'w5');
   const results = await all;
   const elapsed = Date.now() - started;
   for (const events of results) {
@@ -191,9 +146,9 @@ it('delivers events of every scan to dashboards from subscription on, filtered b
   const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
   const a = await insertScan(db.pool);
   const b = await insertScan(db.pool);
-  await runScan('w6'); // `before`, the oldest PENDING scan
-  await runScan('w7'); // a
-  await runScan('w8'); // b
+  await runScan(db.pool, 'w6'); // `before`, the oldest PENDING scan
+  await runScan(db.pool, 'w7'); // a
+  await runScan(db.pool, 'w8'); // b
   const seen: ScanEvent[] = [];
   const finished: ScanEvent[] = [];
   await Promise.all([

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
 import { connectSsh } from '../../src/transport';
+import { waitFor } from '../support/fixtures';
 import type { HostileServer, HostileServerOptions } from '../support/hostile-ssh-server';
 import { startHostileServer } from '../support/hostile-ssh-server';
 
@@ -65,14 +66,6 @@ async function timedRejection(
     return { error: e as ScanError, elapsedMs: performance.now() - started };
   }
   throw new Error('expected a rejection, but the promise resolved');
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function report(line: string): void {
@@ -145,7 +138,7 @@ describe('hostile SSH hosts', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(readyTimeoutMs - 50);
     expect(elapsedMs).toBeLessThan(readyTimeoutMs + SLACK_MS);
     // The client hung up: nothing left open on the server side.
-    await waitFor('the server to see the hang-up', () => server.openSockets() === 0);
+    await waitFor('the server to see the hang-up', () => server.openSockets() === 0, 3_000, 20);
   });
 
   it('ends COMMAND_TIMEOUT when a host opens the channel and stays silent, and stops the channel', async () => {
@@ -162,7 +155,7 @@ describe('hostile SSH hosts', () => {
     expect(elapsedMs).toBeLessThan(timeoutMs + SLACK_MS);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     // The transport asked the host to TERM the command and closed the channel.
-    await waitFor('the channel to close', () => server.stats.channelsClosed === 1);
+    await waitFor('the channel to close', () => server.stats.channelsClosed === 1, 3_000, 20);
     expect(server.stats.signals).toEqual(['TERM']);
   });
 
@@ -180,7 +173,7 @@ describe('hostile SSH hosts', () => {
     // Bytes did arrive during the wait (a third is due at ~2 s, too close to
     // the deadline to count on): a trickle does not extend the deadline.
     expect(server.stats.bytesSent).toBeGreaterThanOrEqual(2);
-    await waitFor('the channel to close', () => server.stats.channelsClosed === 1);
+    await waitFor('the channel to close', () => server.stats.channelsClosed === 1, 3_000, 20);
     const sent = server.stats.bytesSent;
     await new Promise((r) => setTimeout(r, 1_200));
     expect(server.stats.bytesSent).toBe(sent);
@@ -200,7 +193,7 @@ describe('hostile SSH hosts', () => {
     expect(error.code).toBe(ScanErrorCode.OUTPUT_LIMIT);
     // Caught by the byte cap, long before the deadline.
     expect(elapsedMs).toBeLessThan(SLACK_MS);
-    await waitFor('the channel to close', () => server.stats.channelsClosed === 1);
+    await waitFor('the channel to close', () => server.stats.channelsClosed === 1, 3_000, 20);
     const sent = server.stats.bytesSent;
     await new Promise((r) => setTimeout(r, 300));
     expect(server.stats.bytesSent).toBe(sent);
@@ -482,6 +475,8 @@ describe('hostile SSH hosts: many at once in this process', () => {
     await waitFor(
       'every server socket to close',
       () => drip.openSockets() + silent.openSockets() === 0,
+      3_000,
+      20,
     );
     // The drip writers stopped with their channels.
     const sent = drip.stats.bytesSent;

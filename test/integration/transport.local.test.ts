@@ -1,8 +1,9 @@
 import { getEventListeners } from 'node:events';
 
-import { ScanError, ScanErrorCode } from '../../src/domain/errors';
+import { ScanErrorCode } from '../../src/domain/errors';
 import type { HostTransport } from '../../src/transport';
 import { createLocalTransport } from '../../src/transport';
+import { itExecsLikeEveryTransport, rejection } from '../support/transport';
 
 jest.setTimeout(20_000);
 
@@ -17,16 +18,6 @@ beforeAll(() => {
 afterAll(async () => {
   await local.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<ScanError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScanError);
-    return e as ScanError;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 /** Is any process on this machine running a command line that starts with `prefix`? */
 async function leftovers(prefix: string): Promise<string> {
@@ -90,15 +81,7 @@ describe('local transport', () => {
     expect(await leftovers('sleep 41.3')).toBe('');
   });
 
-  it('does not start a command whose signal is already aborted', async () => {
-    const err = await rejection(local.exec('true', { ...LIMITS, signal: AbortSignal.abort() }));
-    expect(err.code).toBe(ScanErrorCode.CANCELLED);
-  });
-
-  it('reports exitCode null when the command dies from a signal', async () => {
-    const result = await local.exec('kill -9 $$', LIMITS);
-    expect(result.exitCode).toBeNull();
-  });
+  itExecsLikeEveryTransport(() => local, LIMITS);
 
   it('closes idempotently', async () => {
     const transport = createLocalTransport();

@@ -4,12 +4,13 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { ScanError, ScanErrorCode } from '../../src/domain/errors';
+import { type ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
 import { connectSsh } from '../../src/transport';
 import { generateSshKeyPair } from '../support/keys';
 import type { TestSshd } from '../support/sshd';
 import { startSshd } from '../support/sshd';
+import { itExecsLikeEveryTransport, rejection } from '../support/transport';
 
 jest.setTimeout(30_000);
 
@@ -37,17 +38,6 @@ async function connect(overrides: Partial<SshConnectOptions> = {}): Promise<Host
   const transport = await connectSsh(options(overrides));
   opened.push(transport);
   return transport;
-}
-
-/** Settles `promise` and returns what it rejected with (fails if it resolved). */
-async function rejection(promise: Promise<unknown>): Promise<ScanError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScanError);
-    return e as ScanError;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 /** Shell snippet listing processes whose command line starts with `prefix`. */
@@ -218,15 +208,7 @@ describe('SSH transport: commands', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
-  it('does not start a command whose signal is already aborted', async () => {
-    const err = await rejection(shared.exec('true', { ...LIMITS, signal: AbortSignal.abort() }));
-    expect(err.code).toBe(ScanErrorCode.CANCELLED);
-  });
-
-  it('reports exitCode null when the command dies from a signal', async () => {
-    const result = await shared.exec('kill -9 $$', LIMITS);
-    expect(result.exitCode).toBeNull();
-  });
+  itExecsLikeEveryTransport(() => shared, LIMITS);
 
   it('runs commands in parallel on one connection', async () => {
     const results = await Promise.all(

@@ -14,30 +14,27 @@
  * not: passwords, ptys, subsystems (no sftp), forwarding.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
-import { Server, utils } from 'ssh2';
+import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 
 import { sha256Fingerprint } from '../../src/transport/fingerprint';
 import { generateSshKeyPair } from './keys';
+import {
+  parseKey,
+  publicKeyVerdict,
+  type Ssh2TestServer,
+  startSsh2TestServer,
+} from './ssh2-test-server';
 import type { StartSshdOptions, TestSshd } from './sshd';
 
 const execFileAsync = promisify(execFile);
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
-
-function parse(key: string): ParsedKey {
-  const parsed = utils.parseKey(key);
-  if (parsed instanceof Error) throw parsed;
-  return parsed;
-}
 
 /** `Match User <name>` blocks' `SetEnv PATH=<value>` lines, by user. */
 function pathOverrides(extraConfig: readonly string[]): Map<string, string> {
@@ -75,7 +72,7 @@ export async function startFallbackSshd(
   const hostKeyPath = path.join(dir, 'hostkey');
   const logPath = path.join(dir, 'sshd.log');
   const clientKey = generateSshKeyPair('ed25519');
-  const authorized = parse(clientKey.public);
+  const authorized = parseKey(clientKey.public);
   const overrides = pathOverrides(options.extraConfig ?? []);
   const asRoot = process.getuid?.() === 0;
 
@@ -85,15 +82,14 @@ export async function startFallbackSshd(
   };
   const children = new Set<ChildProcess>();
   let stopped = false;
-  const sockets = new Set<net.Socket>();
   let hostKey = generateSshKeyPair('ed25519');
-  let server: Server | null = null;
+  let server: Ssh2TestServer | null = null;
   let port = 0;
 
   async function writeHostKey(): Promise<string> {
     await writeFile(hostKeyPath, hostKey.private, { mode: 0o600 });
     await writeFile(`${hostKeyPath}.pub`, `${hostKey.public}\n`);
-    return sha256Fingerprint(parse(hostKey.public).getPublicSSH());
+    return sha256Fingerprint(parseKey(hostKey.public).getPublicSSH());
   }
 
   /**
@@ -114,15 +110,12 @@ export async function startFallbackSshd(
       ctx.reject(['publickey']);
     };
     if (ctx.method !== 'publickey' || !(await mayLogIn(ctx.username))) return fail();
-    if (!ctx.key.data.equals(authorized.getPublicSSH())) return fail();
+    const verdict = publicKeyVerdict(ctx, authorized);
+    if (verdict === 'rejected') return fail();
     // Without a signature the client only asks whether the key would do.
-    if (!ctx.signature) {
-      log(`Postponed publickey for ${ctx.username} from 127.0.0.1`);
-      ctx.accept();
-      return;
-    }
-    if (!ctx.blob || !authorized.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) return fail();
-    log(`Accepted publickey for ${ctx.username} from 127.0.0.1`);
+    log(
+      `${verdict === 'query' ? 'Postponed' : 'Accepted'} publickey for ${ctx.username} from 127.0.0.1`,
+    );
     ctx.accept();
   }
 
@@ -228,18 +221,15 @@ export async function startFallbackSshd(
   }
 
   async function listen(): Promise<void> {
-    server = new Server({ hostKeys: [hostKey.private] }, onConnection);
-    // ssh2 keeps its net.Server in `_srv`: the raw sockets are needed to
-    // close connections at once on stop (ssh2's own close waits for them).
-    const raw = (server as unknown as { _srv: net.Server })._srv;
-    raw.on('connection', (socket: net.Socket) => {
-      sockets.add(socket);
-      log(`Connection from 127.0.0.1 port ${socket.remotePort} on 127.0.0.1 port ${port}`);
-      socket.once('close', () => sockets.delete(socket));
+    server = await startSsh2TestServer({
+      hostKey: hostKey.private,
+      port,
+      onConnection,
+      onSocket(socket) {
+        log(`Connection from 127.0.0.1 port ${socket.remotePort} on 127.0.0.1 port ${port}`);
+      },
     });
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    port = (raw.address() as net.AddressInfo).port;
+    port = server.port;
     log(`Server listening on 127.0.0.1 port ${port}.`);
   }
 
@@ -252,13 +242,8 @@ export async function startFallbackSshd(
         // Already gone.
       }
     }
-    for (const socket of sockets) socket.destroy();
-    if (server) {
-      const closed = once(server, 'close');
-      server.close();
-      await closed;
-      server = null;
-    }
+    await server?.close();
+    server = null;
   }
 
   let fingerprint = await writeHostKey();

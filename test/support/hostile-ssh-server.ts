@@ -8,14 +8,13 @@
  * The server ignores the command it is asked to run (the transport wraps it
  * in a shell script): what it sends back depends only on the behaviour.
  */
-import { once } from 'node:events';
-import net from 'node:net';
+import type net from 'node:net';
 
-import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
-import { Server, utils } from 'ssh2';
+import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 
 import { sha256Fingerprint } from '../../src/transport';
 import { generateSshKeyPair } from './keys';
+import { parseKey, publicKeyVerdict, startSsh2TestServer } from './ssh2-test-server';
 
 export type HostileBehaviour =
   /** Accepts TCP and never sends the SSH identification string. */
@@ -102,16 +101,10 @@ const SERVER_KEEPALIVE_MS = 3_600_000;
 /** How much the raw socket may hold unsent before `endless` waits for it to drain. */
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
-function parse(key: string): ParsedKey {
-  const parsed = utils.parseKey(key);
-  if (parsed instanceof Error) throw parsed;
-  return parsed;
-}
-
 export async function startHostileServer(options: HostileServerOptions): Promise<HostileServer> {
   const hostKey = generateSshKeyPair('ed25519');
   const clientKey = generateSshKeyPair('ed25519');
-  const authorized = options.authorizedKey === undefined ? null : parse(options.authorizedKey);
+  const authorized = options.authorizedKey === undefined ? null : parseKey(options.authorizedKey);
 
   const stats: HostileServerStats = {
     connections: 0,
@@ -124,15 +117,10 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     blackHoled: 0,
     errors: [],
   };
-  const sockets = new Set<net.Socket>();
-  /** Raw socket by the client's source port, to reach it from an ssh2 Connection. */
-  const socketsByPort = new Map<number, net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  const ssh = new Server({ hostKeys: [hostKey.private], keepaliveInterval: SERVER_KEEPALIVE_MS });
-  ssh.on('connection', (conn: Connection, info: { port: number }) => {
-    const socket = socketsByPort.get(info.port);
+  function onConnection(conn: Connection, socket: net.Socket | undefined): void {
     // A client that hangs up or resets must not crash the test process.
     conn.on('error', (err: Error) => stats.errors.push(err.message));
     conn.on('authentication', (ctx: AuthContext) => onAuthentication(ctx));
@@ -165,28 +153,17 @@ export async function startHostileServer(options: HostileServerOptions): Promise
         });
       });
     });
-  });
+  }
 
   function onAuthentication(ctx: AuthContext): void {
     if (ctx.method !== 'publickey') {
       ctx.reject(['publickey']);
       return;
     }
-    if (authorized === null) {
-      // Any key will do (no signature check): hostile hosts, not auth, are under test.
-      ctx.accept();
-      return;
-    }
-    if (!ctx.key.data.equals(authorized.getPublicSSH())) {
-      ctx.reject(['publickey']);
-      return;
-    }
-    // Without a signature the client only asks whether the key would do.
-    if (ctx.signature && ctx.blob && !authorized.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
-      ctx.reject(['publickey']);
-      return;
-    }
-    ctx.accept();
+    // Without a key to check any key will do (no signature check): hostile
+    // hosts, not auth, are under test.
+    if (authorized === null || publicKeyVerdict(ctx, authorized) !== 'rejected') ctx.accept();
+    else ctx.reject(['publickey']);
   }
 
   function later(ms: number, fn: () => void): void {
@@ -262,49 +239,34 @@ export async function startHostileServer(options: HostileServerOptions): Promise
     }
   }
 
-  const listener = net.createServer((socket) => {
-    if (closed) {
-      socket.destroy();
-      return;
-    }
-    stats.connections++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (socket.remotePort !== undefined && socketsByPort.get(socket.remotePort) === socket) {
-        socketsByPort.delete(socket.remotePort);
-      }
-    });
-    if (options.behaviour === 'never-handshake') {
+  const server = await startSsh2TestServer({
+    hostKey: hostKey.private,
+    keepaliveInterval: SERVER_KEEPALIVE_MS,
+    onConnection,
+    onSocket(socket) {
+      stats.connections++;
+      if (options.behaviour !== 'never-handshake') return true;
       // Read and drop whatever the client sends, so its hang-up is noticed.
       socket.resume();
-      return;
-    }
-    if (socket.remotePort !== undefined) socketsByPort.set(socket.remotePort, socket);
-    ssh.injectSocket(socket);
+      return false;
+    },
   });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const address = listener.address();
-  if (address === null || typeof address === 'string') throw new Error('no port from listener');
 
   return {
     host: '127.0.0.1',
-    port: address.port,
+    port: server.port,
     behaviour: options.behaviour,
     clientPrivateKey: clientKey.private,
     clientPublicKey: clientKey.public,
-    hostKeyFingerprint: sha256Fingerprint(parse(hostKey.public).getPublicSSH()),
+    hostKeyFingerprint: sha256Fingerprint(parseKey(hostKey.public).getPublicSSH()),
     stats,
-    openSockets: () => sockets.size,
+    openSockets: () => server.openSockets(),
     async close() {
       if (closed) return;
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => listener.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -16,6 +16,16 @@ export interface RunningService {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
+/** One JSON line of the service's pino log. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  scanId?: string;
+  attempt?: number;
+  err?: { message?: string; type?: string };
+  [key: string]: unknown;
+}
+
 export interface ServiceOptions {
   /** `main` (API + worker, as npm start), `api` or `worker`. */
   entry?: 'main' | 'api' | 'worker';
@@ -124,4 +134,18 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   exited.catch(() => undefined);
   return service;
+}
+
+/** The service's JSON log lines (non-JSON lines are dropped). */
+export function logLines(service: RunningService): LogLine[] {
+  const out: LogLine[] = [];
+  for (const line of service.logs().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as LogLine);
+    } catch {
+      // a line cut in the middle of a write: ignore
+    }
+  }
+  return out;
 }

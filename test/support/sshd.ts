@@ -3,12 +3,13 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
+import { findFreePort } from '../../src/util/net';
 import { startFallbackSshd } from './fallback-sshd';
+import { ensureUser } from './users';
 
 const execFileAsync = promisify(execFile);
 
@@ -54,17 +55,6 @@ async function run(cmd: string, args: string[]): Promise<string> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port from probe socket');
-  return address.port;
-}
-
 async function fingerprintOf(pubKeyPath: string): Promise<string> {
   // "256 SHA256:abc... comment (ED25519)"
   const out = await run('ssh-keygen', ['-lf', pubKeyPath]);
@@ -81,25 +71,11 @@ async function generateKey(keyPath: string): Promise<void> {
 
 /**
  * As root: a dedicated user with /bin/sh (root's own rc files here add ~100 ms
- * per exec). `usermod -p '*'` unlocks the account for key logins without
- * giving it a usable password. Two test files may race to create it, so
- * "already exists" (useradd exit 9) counts as success.
+ * per exec); otherwise whoever runs the tests.
  */
 async function ensureLoginUser(): Promise<string> {
   if (process.getuid?.() !== 0) return os.userInfo().username;
-  try {
-    await execFileAsync('id', ['-u', TEST_USER]);
-  } catch {
-    // `id` fails only because the user does not exist yet: create it.
-    try {
-      await execFileAsync('useradd', ['-m', '-s', '/bin/sh', TEST_USER]);
-    } catch (e) {
-      if ((e as { code?: unknown }).code !== 9) {
-        throw new Error(`cannot create the test user ${TEST_USER}`, { cause: e });
-      }
-    }
-  }
-  await run('usermod', ['-p', '*', TEST_USER]);
+  await ensureUser(TEST_USER);
   return TEST_USER;
 }
 
@@ -187,7 +163,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   async function launch(): Promise<void> {
     // Another process may grab the port between probe and bind: retry a few times.
     for (let attempt = 1; ; attempt++) {
-      port = port || (await freePort());
+      port = port || (await findFreePort());
       await writeFile(configPath, configText(dir, port, hostKeyPath, options));
       try {
         child = await spawnSshd(configPath, port, options.startTimeoutMs ?? 10_000, (text) => {

@@ -13,20 +13,14 @@
 import type { Client } from 'graphql-ws';
 import type pg from 'pg';
 
+import { TERMINAL_STATUSES } from '../../src/domain/states';
 import type { ScanRow } from '../../src/queue/rows';
-import {
-  ADMIN_TOKEN,
-  DELAYED_DF_USER,
-  eventLog,
-  type FaultsCluster,
-  insertScanOf,
-  logLines,
-  scanOf,
-  type startPortFanIn,
-  waitFor,
-} from './faults-cluster';
-import { gqlOk, wsClient } from './graphql';
-import type { RunningService } from './service';
+import { insertSshScan } from './faults';
+import { eventsOf, scanRow, waitFor } from './fixtures';
+import { followScan, type ScanEvent, type ScanFollow, startScan, wsClient } from './graphql';
+import type { PortFanIn } from './port-fan-in';
+import { logLines, type RunningService } from './service';
+import { ADMIN_TOKEN, DELAYED_DF_USER, type Stack } from './stack';
 
 /** Scans running their slow (disk) step when the database stops. */
 export const IN_FLIGHT = 4;
@@ -34,13 +28,6 @@ export const IN_FLIGHT = 4;
 export const AFTER = 2;
 /** How long the database stays stopped. */
 export const OUTAGE_MS = 3_000;
-
-const TERMINAL = ['COMPLETED', 'PARTIAL', 'FAILED', 'CANCELLED'];
-
-const PROGRESS = `subscription Progress($id: ID!, $afterSeq: Int) {
-  scanProgress(id: $id, afterSeq: $afterSeq) { seq status step }
-}`;
-const START = `mutation Start($input: StartScanInput!) { startScan(input: $input) { scan { id } } }`;
 
 /** The database server the scenario stops and starts. */
 export interface RestartableServer {
@@ -56,10 +43,10 @@ export interface RestartableServer {
 }
 
 export interface OutageContext {
-  cluster: FaultsCluster;
+  stack: Stack;
   /** The test's own pool on the processes' database (its connections die with the server). */
   pool: pg.Pool;
-  fanIn: Awaited<ReturnType<typeof startPortFanIn>>;
+  fanIn: PortFanIn;
   server: RestartableServer;
   /** Printed with the figures: which server went away. */
   label: string;
@@ -75,78 +62,17 @@ export async function disposeFollowers(): Promise<void> {
   await Promise.all(clients.splice(0).map((c) => c.dispose()));
 }
 
-interface Seen {
-  seq: number;
-  status: string;
-  step: string | null;
-}
-
 /**
- * Follows one scan to its end. Should the WebSocket itself drop, it
- * subscribes again on a new socket with afterSeq = the last seq seen, as a
- * client is told to; `reconnects` counts that.
+ * Follows one scan to its end on a client of its own. Should the WebSocket
+ * itself drop, it subscribes again on a new socket from the last seq seen.
  */
-function follow(
-  url: string,
-  id: string,
-  timeoutMs: number,
-): {
-  events: Seen[];
-  first: Promise<void>;
-  done: Promise<Seen[]>;
-  reconnects(): number;
-  /** Date.now() when the subscription completed. */
-  completedAt(): number | undefined;
-} {
-  const events: Seen[] = [];
-  let reconnects = 0;
-  let completedAt: number | undefined;
-  let gotFirst!: () => void;
-  const first = new Promise<void>((r) => (gotFirst = r));
-  const done = new Promise<Seen[]>((resolve, reject) => {
-    const deadline = setTimeout(
-      () => reject(new Error(`scan ${id}: no terminal event within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const subscribe = (afterSeq: number | null) => {
-      const client = wsClient(url, ADMIN_TOKEN);
-      clients.push(client);
-      client.subscribe<{ scanProgress: Seen }>(
-        { query: PROGRESS, variables: { id, afterSeq } },
-        {
-          next: (v) => {
-            if (v.errors?.length) {
-              clearTimeout(deadline);
-              reject(new Error(JSON.stringify(v.errors)));
-              return;
-            }
-            events.push(v.data!.scanProgress);
-            gotFirst();
-          },
-          error: () => {
-            // The socket went away (a CloseEvent): pick up where we were.
-            reconnects++;
-            void client.dispose();
-            setTimeout(() => subscribe(events.at(-1)?.seq ?? null), 250);
-          },
-          complete: () => {
-            completedAt = Date.now();
-            clearTimeout(deadline);
-            resolve(events);
-          },
-        },
-      );
-    };
-    subscribe(null);
-  });
-  done.catch(() => undefined);
-  return {
-    events,
-    first,
-    done,
-    reconnects: () => reconnects,
-    completedAt: () => completedAt,
+function follow(url: string, id: string, timeoutMs: number): ScanFollow {
+  const client = (): Client => {
+    const c = wsClient(url, ADMIN_TOKEN);
+    clients.push(c);
+    return c;
   };
+  return followScan(client(), id, { fields: 'seq status step', timeoutMs, resubscribe: client });
 }
 
 async function healthz(service: RunningService): Promise<number> {
@@ -168,7 +94,7 @@ export interface OutageRun {
   rows: ScanRow[];
   processes: RunningService[];
   workers: RunningService[];
-  seen: Map<string, Seen[]>;
+  seen: Map<string, ScanEvent[]>;
   reconnects: number;
   figures: Record<string, number | null>;
 }
@@ -183,7 +109,7 @@ export async function runOutage(
   env: Record<string, string>,
   options: { stopAfterDiskStartMs?: number } = {},
 ): Promise<OutageRun> {
-  const { cluster: c, pool: p, fanIn, server } = ctx;
+  const { stack: c, pool: p, fanIn, server } = ctx;
   const api = await c.startApi(env);
   const workers = await Promise.all([
     c.startWorker('outage-w1', env),
@@ -193,7 +119,7 @@ export async function runOutage(
 
   const ids: string[] = [];
   for (const port of fanIn.ports.slice(0, IN_FLIGHT)) {
-    const scan = await insertScanOf(p, { hostname: '127.0.0.1', port, username: DELAYED_DF_USER });
+    const scan = await insertSshScan(p, { port, username: DELAYED_DF_USER });
     ids.push(scan.id);
   }
   const follows = new Map(ids.map((id) => [id, follow(api.wsUrl, id, 120_000)]));
@@ -203,7 +129,7 @@ export async function runOutage(
   await waitFor(
     'every scan to reach its disk step',
     async () => {
-      const rows = await Promise.all(ids.map((id) => scanOf(p, id)));
+      const rows = await Promise.all(ids.map((id) => scanRow(p, id)));
       return rows.every((r) => r.status === 'RUNNING' && r.current_step === 'disk')
         ? true
         : undefined;
@@ -249,8 +175,8 @@ export async function runOutage(
   const terminal = waitFor(
     'every in-flight scan to end',
     async () => {
-      const rows = await Promise.all(ids.map((id) => scanOf(p, id).catch(() => null)));
-      return rows.every((r) => r && TERMINAL.includes(r.status)) ? Date.now() : undefined;
+      const rows = await Promise.all(ids.map((id) => scanRow(p, id).catch(() => null)));
+      return rows.every((r) => r && TERMINAL_STATUSES.includes(r.status)) ? Date.now() : undefined;
     },
     120_000,
     100,
@@ -264,7 +190,7 @@ export async function runOutage(
   // Up: the first sign that the server accepts connections (the start
   // command's own check, or the API's health check if that came first).
   const upAt = Math.min(readyAt ?? startReturnedAt, healthyAt);
-  const seen = new Map<string, Seen[]>();
+  const seen = new Map<string, ScanEvent[]>();
   for (const [id, f] of follows) seen.set(id, await f.done);
   const subscribersDoneAt = Math.max(...[...follows.values()].map((f) => f.completedAt()!));
 
@@ -288,7 +214,7 @@ export async function runOutage(
     subscribersDoneMs: subscribersDoneAt - upAt,
   };
 
-  const rows = await Promise.all(ids.map((id) => scanOf(p, id)));
+  const rows = await Promise.all(ids.map((id) => scanRow(p, id)));
   for (const row of rows) {
     expect(row).toMatchObject({ status: 'COMPLETED', error_code: null });
   }
@@ -309,7 +235,7 @@ export async function runOutage(
   // came back.
   for (const id of ids) {
     const events = seen.get(id)!;
-    const logged = (await eventLog(p, id)).filter((e) => e.seq >= events[0]!.seq);
+    const logged = (await eventsOf(p, id, { full: true })).filter((e) => e.seq >= events[0]!.seq);
     expect(events.map((e) => e.seq)).toEqual(logged.map((e) => e.seq));
     expect(events.at(-1)!.status).toBe('COMPLETED');
   }
@@ -329,22 +255,16 @@ export async function runOutage(
   // New work after the restart, through the API, runs to completion.
   const newIds: string[] = [];
   for (const port of fanIn.ports.slice(IN_FLIGHT, IN_FLIGHT + AFTER)) {
-    const data = await gqlOk<{ startScan: { scan: { id: string } } }>(
-      api.httpUrl,
-      ADMIN_TOKEN,
-      START,
-      {
-        input: {
-          target: { hostname: '127.0.0.1', port, username: c.sshd.username },
-          type: 'QUICK',
-        },
-      },
+    newIds.push(
+      await startScan(api.httpUrl, ADMIN_TOKEN, {
+        target: { hostname: '127.0.0.1', port, username: c.sshd.username },
+        type: 'QUICK',
+      }),
     );
-    newIds.push(data.startScan.scan.id);
   }
   const newFollows = newIds.map((id) => follow(api.wsUrl, id, 60_000));
   for (const f of newFollows) expect((await f.done).at(-1)!.status).toBe('COMPLETED');
-  for (const id of newIds) expect((await scanOf(p, id)).status).toBe('COMPLETED');
+  for (const id of newIds) expect((await scanRow(p, id)).status).toBe('COMPLETED');
   for (const s of processes) expect(alive(s)).toBe(true);
 
   return { ids, rows, processes, workers, seen, reconnects, figures };
@@ -368,13 +288,6 @@ function report(
   );
 }
 
-/** True (and says so) when the delayed-df login is missing: the scenario cannot run. */
-export function skipWithoutDelayedUser(cluster: FaultsCluster): boolean {
-  if (!cluster.haveDelayedUser)
-    process.stdout.write('[faults] skipped: the delayed-df login needs root\n');
-  return !cluster.haveDelayedUser;
-}
-
 /**
  * The outage outlasts every lease (3 s lease, 3 s down): each attempt gives
  * up without a write, the reaper re-queues it once the database is back, and
@@ -392,7 +305,7 @@ export async function expectOutageLongerThanLeaseRerunsScans(ctx: OutageContext)
 
   for (const row of run.rows) expect(row.attempt).toBe(2);
   for (const id of run.ids) {
-    const messages = (await eventLog(ctx.pool, id)).map((e) => e.message);
+    const messages = (await eventsOf(ctx.pool, id, { full: true })).map((e) => e.message);
     expect(messages).toContain('lease expired; re-queued');
     expect(messages.filter((m) => m === 'completed')).toHaveLength(1);
   }
@@ -443,7 +356,7 @@ export async function expectOutageShorterThanLeaseRidesItOut(ctx: OutageContext)
   );
   expect(heartbeatsRetrying.length).toBeGreaterThan(0);
   for (const id of run.ids) {
-    const messages = (await eventLog(ctx.pool, id)).map((e) => e.message);
+    const messages = (await eventsOf(ctx.pool, id, { full: true })).map((e) => e.message);
     expect(messages).not.toContain('lease expired; re-queued');
   }
   for (const w of run.workers)
