@@ -19,6 +19,11 @@ export interface CommandRunOptions extends ExecOptions {
    * throw as its cause.
    */
   readonly stop: () => void;
+  /**
+   * When given, each chunk goes here as it arrives and nothing is kept: the
+   * result's stdout and stderr are empty. `maxBytes` still caps the total.
+   */
+  readonly sink?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /**
@@ -31,6 +36,7 @@ export class CommandRun {
   readonly result: Promise<ExecResult>;
   private settled = false;
   private readonly output: OutputBuffer;
+  private streamed = 0;
   private readonly started = performance.now();
   private readonly timer: NodeJS.Timeout;
   private resolve!: (r: ExecResult) => void;
@@ -61,14 +67,17 @@ export class CommandRun {
   /** A chunk of output; past the cap the run fails with OUTPUT_LIMIT. */
   data(stream: 'stdout' | 'stderr', chunk: Buffer): void {
     if (this.settled) return;
-    if (!this.output.push(stream, chunk)) {
+    const { sink, maxBytes, label } = this.options;
+    const withinCap = sink
+      ? (this.streamed += chunk.length) <= maxBytes
+      : this.output.push(stream, chunk);
+    if (!withinCap) {
       this.fail(
-        new ScanError(
-          ScanErrorCode.OUTPUT_LIMIT,
-          `${this.options.label} wrote more than ${this.options.maxBytes} bytes`,
-        ),
+        new ScanError(ScanErrorCode.OUTPUT_LIMIT, `${label} wrote more than ${maxBytes} bytes`),
       );
+      return;
     }
+    sink?.(stream, chunk);
   }
 
   /** The command ended with `exitCode` (null without an exit status) and its output is complete. */

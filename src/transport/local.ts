@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 
 import { ScanError, ScanErrorCode, toError } from '../domain/errors';
-import { cancelled, CommandRun } from './command-run';
+import { cancelled, CommandRun, type CommandRunOptions } from './command-run';
 import type { ExecOptions, ExecResult, HostTransport } from './transport';
 
 /**
@@ -21,17 +21,30 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function execLocal(command: string, options: ExecOptions): Promise<ExecResult> {
+/**
+ * Runs `sh -c command` in its own process group with LC_ALL=C. With `stdin`,
+ * writes it to the child and closes it; without, stdin is closed at once
+ * (like an SSH channel after EOF).
+ */
+function runLocal(
+  command: string,
+  options: ExecOptions & Pick<CommandRunOptions, 'sink'>,
+  stdin?: string | Buffer,
+): Promise<ExecResult> {
   if (options.signal?.aborted) {
     return Promise.reject(cancelled('command cancelled before it started'));
   }
   // detached: the child leads a new process group, so kill(-pid) reaches
-  // everything it started. stdin is closed like an SSH channel after EOF.
+  // everything it started.
   const child = spawn('sh', ['-c', command], {
     detached: true,
     env: { ...process.env, LC_ALL: 'C' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  // A child that exits without reading its stdin makes the write fail with
+  // EPIPE; the exit status, not the write, tells what happened.
+  child.stdin?.on('error', () => undefined);
+  if (stdin !== undefined) child.stdin?.end(stdin);
   const run = new CommandRun({ ...options, label: 'local command', stop: () => killGroup(child) });
   child.stdout?.on('data', (chunk: Buffer) => run.data('stdout', chunk));
   child.stderr?.on('data', (chunk: Buffer) => run.data('stderr', chunk));
@@ -53,13 +66,17 @@ export function createLocalTransport(): HostTransport {
   // Like closing an SSH connection: running commands are killed (CANCELLED)
   // and later ones refused.
   const closed = new AbortController();
+  const withClosed = (options: ExecOptions): AbortSignal =>
+    options.signal ? AbortSignal.any([options.signal, closed.signal]) : closed.signal;
   return {
     hostKeyFingerprint: null,
-    exec: (command, options) =>
-      execLocal(command, {
-        ...options,
-        signal: options.signal ? AbortSignal.any([options.signal, closed.signal]) : closed.signal,
-      }),
+    exec: (command, options) => runLocal(command, { ...options, signal: withClosed(options) }),
+    stream: (command, options) =>
+      runLocal(
+        command,
+        { ...options, signal: withClosed(options), sink: options.onData },
+        options.stdin,
+      ),
     close: async () => {
       closed.abort();
     },

@@ -1,3 +1,5 @@
+import { decodeUtf8 } from '../util/utf8';
+
 /**
  * Collects stdout and stderr chunks under one byte cap shared by both
  * streams. Decoding happens once in `text()`, so a multibyte UTF-8 character
@@ -30,8 +32,8 @@ export class OutputBuffer {
 
   text(): { stdout: string; stderr: string } {
     return {
-      stdout: Buffer.concat(this.stdoutChunks).toString('utf8'),
-      stderr: Buffer.concat(this.stderrChunks).toString('utf8'),
+      stdout: decodeUtf8(Buffer.concat(this.stdoutChunks)),
+      stderr: decodeUtf8(Buffer.concat(this.stderrChunks)),
     };
   }
 }

@@ -3,10 +3,16 @@ import type net from 'node:net';
 import type { Client, ClientChannel } from 'ssh2';
 
 import { ScanError, ScanErrorCode, toError } from '../domain/errors';
-import { cancelled, CommandRun } from './command-run';
+import { cancelled, CommandRun, type CommandRunOptions } from './command-run';
 import { wrapRemoteCommand } from './shell';
 import { mapSsh2Error } from './ssh-errors';
-import type { ExecOptions, ExecResult, HostTransport } from './transport';
+import type {
+  ExecOptions,
+  ExecResult,
+  HostTransport,
+  StreamOptions,
+  StreamResult,
+} from './transport';
 
 /** How long close() waits for the server to acknowledge before destroying the socket. */
 const CLOSE_GRACE_MS = 2_000;
@@ -64,6 +70,19 @@ export class SshTransport implements HostTransport {
   }
 
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    return this.run(wrapRemoteCommand(command, options.timeoutMs), options);
+  }
+
+  stream(command: string, options: StreamOptions): Promise<StreamResult> {
+    return this.run(command, { ...options, sink: options.onData }, options.stdin);
+  }
+
+  /** Opens an exec channel for `remoteCommand`, feeds it `stdin` if given, and drives `run`. */
+  private run(
+    remoteCommand: string,
+    options: ExecOptions & Pick<CommandRunOptions, 'sink'>,
+    stdin?: string | Buffer,
+  ): Promise<ExecResult> {
     if (!this.connected || this.closedByUs) return Promise.reject(this.connectionError());
     if (options.signal?.aborted)
       return Promise.reject(cancelled('command cancelled before it started'));
@@ -84,7 +103,7 @@ export class SshTransport implements HostTransport {
     );
 
     try {
-      this.client.exec(wrapRemoteCommand(command, options.timeoutMs), (err, ch) => {
+      this.client.exec(remoteCommand, (err, ch) => {
         if (err) {
           run.fail(this.channelOpenError(err));
           return;
@@ -113,6 +132,7 @@ export class SshTransport implements HostTransport {
           if (ch.stderr.readableEnded) run.succeed(exitCode);
           else ch.stderr.once('end', () => run.succeed(exitCode));
         });
+        if (stdin !== undefined) ch.end(stdin);
       });
     } catch (e) {
       // ssh2 throws "Not connected" synchronously when the socket just went away.

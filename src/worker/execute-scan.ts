@@ -5,6 +5,7 @@ import { DatabaseUnavailableError } from '../db/pg-errors';
 import { CONNECTION_ERROR_CODES, type ScanFailure, toScanError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { probesFor } from '../probes';
+import { runProbes } from '../probes/runner';
 import { type Lease, LeaseLostError } from '../queue/lease';
 import type { HostTransport } from '../transport';
 import { delayFor, SCAN_RETRY } from '../util/backoff';
@@ -75,18 +76,24 @@ export async function executeScan(
   let succeeded = 0;
   let connectionFailure: ScanFailure | null = null;
   try {
-    for (let i = 0; i < total; i++) {
-      if (signal.aborted) break;
-      const probe = probes[i]!;
-      await lease.startStep(i, probe.name, percent(i, total));
+    const events = runProbes(transport, probes, {
+      defaultTimeoutMs: config.commandTimeoutMs,
+      defaultMaxBytes: config.maxOutputBytes,
+      signal,
+      onFallback: (reason) =>
+        log.info({ reason }, 'the host ran no probe script; running one command per probe'),
+    });
+    for await (const event of events) {
+      const { index } = event;
+      const probe = probes[index]!;
+      if (event.kind === 'start') {
+        await lease.startStep(index, probe.name, percent(index, total));
+        continue;
+      }
       try {
-        const output = await transport.exec(probe.command, {
-          timeoutMs: probe.timeoutMs ?? config.commandTimeoutMs,
-          maxBytes: probe.maxBytes ?? config.maxOutputBytes,
-          signal,
-        });
-        const part = probe.parse(output);
-        await lease.finishStep(i, probe.name, percent(i + 1, total), { part });
+        if (event.kind === 'failed') throw event.error;
+        const part = probe.parse(event.output);
+        await lease.finishStep(index, probe.name, percent(index + 1, total), { part });
         succeeded++;
       } catch (e) {
         // Another attempt owns the scan, or may by now: write nothing more.
@@ -100,7 +107,7 @@ export async function executeScan(
         const err = stopFailure(stopping()) ?? toScanError(e);
         failures.push({ code: err.code, message: err.message });
         log.info({ step: probe.name, code: err.code, message: err.message }, 'step failed');
-        await lease.finishStep(i, probe.name, percent(i + 1, total), { failure: err });
+        await lease.finishStep(index, probe.name, percent(index + 1, total), { failure: err });
         if (CONNECTION_ERROR_CODES.includes(err.code)) {
           connectionFailure = err;
           break;

@@ -545,6 +545,7 @@ describe('first-contact host-key pin (tofu) by two scans at once', () => {
       hostKeyFingerprint: fingerprint,
       closed: 0,
       exec: () => Promise.reject(new Error('not used')),
+      stream: () => Promise.reject(new Error('not used')),
       async close() {
         this.closed++;
       },
