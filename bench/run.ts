@@ -18,6 +18,7 @@ import { followScan, gqlOk, wsClient } from '../test/support/graphql';
 import { startPortFanIn } from '../test/support/port-fan-in';
 import { startService } from '../test/support/service';
 import { startSshd } from '../test/support/sshd';
+import { delayedLinkRows } from './delayed-link';
 
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
@@ -174,7 +175,18 @@ async function main(): Promise<void> {
       `${completed}/${SCANS} COMPLETED in ${(elapsed / 1000).toFixed(1)} s = ${((completed / elapsed) * 1000).toFixed(1)} scans/s`,
     ]);
 
-    // 3. Independent fact gatherer, for scale.
+    // 3. A slow link: one round trip per probe would show here.
+    rows.push(
+      ...(await delayedLinkRows({
+        httpUrl: service.httpUrl,
+        ws,
+        token: TOKEN,
+        sshd,
+        keyPath: key,
+      })),
+    );
+
+    // 4. Independent fact gatherer, for scale.
     if (existsSync('/usr/bin/ansible')) {
       const t2 = performance.now();
       execFileSync(

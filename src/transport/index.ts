@@ -3,4 +3,11 @@ export { createLocalTransport } from './local';
 export { shellQuote, wrapRemoteCommand } from './shell';
 export type { HostKeyPolicy, SshConnectOptions } from './ssh';
 export { connectSsh, HARDENED_ALGORITHMS } from './ssh';
-export type { CommandOutput, ExecOptions, ExecResult, HostTransport } from './transport';
+export type {
+  CommandOutput,
+  ExecOptions,
+  ExecResult,
+  HostTransport,
+  StreamOptions,
+  StreamResult,
+} from './transport';
