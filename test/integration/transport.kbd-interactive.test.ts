@@ -15,7 +15,7 @@ import { ScanErrorCode } from '../../src/domain/errors';
 import type { HostTransport, SshConnectOptions } from '../../src/transport';
 import { connectSsh } from '../../src/transport';
 import { generateSshKeyPair } from '../support/keys';
-import { type Ssh2TestServer,startSsh2TestServer } from '../support/ssh2-test-server';
+import { type Ssh2TestServer, startSsh2TestServer } from '../support/ssh2-test-server';
 import { startSshd, type TestSshd, usingFallbackSshd } from '../support/sshd';
 import { rejection } from '../support/transport';
 import { ensureUser } from '../support/users';
