@@ -8,6 +8,7 @@ import { Migration20261122113500 } from './Migration20261122113500';
 import { Migration20261122130000 } from './Migration20261122130000';
 import { Migration20261122150000 } from './Migration20261122150000';
 import { Migration20261122160000 } from './Migration20261122160000';
+import { Migration20261130120000 } from './Migration20261130120000';
 
 /**
  * Every migration in order. Listed statically so the same list serves ts-jest
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122130000', class: Migration20261122130000 },
   { name: 'Migration20261122150000', class: Migration20261122150000 },
   { name: 'Migration20261122160000', class: Migration20261122160000 },
+  { name: 'Migration20261130120000', class: Migration20261130120000 },
 ];

@@ -1,6 +1,5 @@
-import net from 'node:net';
-
 import { DEFAULT_POOL, POOL_PATTERN } from '../domain/states';
+import { canonicalIp } from '../util/ip';
 import { badInput } from './errors';
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
@@ -9,9 +8,31 @@ const HOSTNAME =
 /** POSIX portable user name, as useradd accepts it. */
 const USERNAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}$/;
 
+/** Looks like an IPv4 address but is not four plain decimal numbers: 010.0.0.1, 127.1, 0x7f.0.0.1. */
+const IPV4_LIKE = /^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}\.?$/i;
+
+/**
+ * The host identity of what a user typed: the one text that keys the host
+ * row, its pinned key, the one-active-scan rule and every hostname filter.
+ * IP literals in their canonical form (see `canonicalIp`: RFC 5952 for
+ * IPv6, an IPv4-mapped address as IPv4); names lower-cased (DNS names are
+ * case-insensitive, RFC 4343) without a trailing dot (`db1.example.com.`
+ * and `db1.example.com` are one host; a resolver with search domains
+ * might read a one-label name differently, which we accept). Surrounding
+ * blanks are dropped. Names and addresses stay distinct identities: no DNS
+ * lookup joins `localhost` and `127.0.0.1`.
+ */
 export function validateHostname(value: string, field = 'target.hostname'): string {
   const v = value.trim();
-  if (net.isIP(v) !== 0) return v;
+  const ip = canonicalIp(v);
+  if (ip !== null) return ip;
+  // inet_aton reads 010 as octal, 127.1 as 127.0.0.1; other parsers differ.
+  if (IPV4_LIKE.test(v)) {
+    throw badInput(
+      field,
+      'must be an IPv4 address as four decimal numbers without leading zeros (e.g. 10.0.0.1)',
+    );
+  }
   // RFC 1123 2.1: the top-level label is never all-numeric, so `999.1.1.1`
   // is a mistyped address, not a name.
   if (!HOSTNAME.test(v) || /(^|\.)\d+\.?$/.test(v)) {

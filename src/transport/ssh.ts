@@ -5,6 +5,7 @@ import type { HostKeyPolicy } from '../domain/settings';
 import { cancelled } from './command-run';
 import { normaliseFingerprint, sha256Fingerprint } from './fingerprint';
 import { HARDENED_ALGORITHMS } from './ssh-algorithms';
+import { planAuth } from './ssh-auth';
 import type { HostKeyRejection } from './ssh-errors';
 import { mapSsh2Error } from './ssh-errors';
 import { ignoreError, SshTransport } from './ssh-transport';
@@ -16,9 +17,17 @@ export interface SshConnectOptions {
   /** Default 22. */
   port?: number;
   username: string;
-  /** OpenSSH or PEM private key. A key ssh2 cannot parse fails with AUTH_FAILED. */
+  /**
+   * OpenSSH or PEM private key, offered with `publickey` only. A key ssh2
+   * cannot parse fails with AUTH_FAILED.
+   */
   privateKey?: string | Buffer;
   passphrase?: string;
+  /**
+   * Offered with `password`, then `keyboard-interactive`, where it answers
+   * only prompts that ask for a password (see ssh-auth.ts); any other prompt
+   * fails with AUTH_FAILED naming it.
+   */
   password?: string;
   /** TCP connect deadline (DNS included). Default: readyTimeoutMs. CONNECTION_TIMEOUT past it. */
   connectTimeoutMs?: number;
@@ -87,7 +96,30 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
     let rejection: HostKeyRejection | undefined;
     let settled = false;
 
-    const onError = (err: Error): void => fail(mapSsh2Error(err, target, rejection));
+    const auth = planAuth(options.username, options, (err) => fail(err));
+    const onError = (err: Error): void => {
+      const why = auth.failure();
+      const level = (err as Error & { level?: unknown }).level;
+      if (why !== null && level === 'client-authentication') {
+        fail(
+          new ScanError(
+            ScanErrorCode.AUTH_FAILED,
+            `authentication to ${target} as ${options.username} failed: ${why}`,
+            { cause: err },
+          ),
+        );
+        return;
+      }
+      fail(mapSsh2Error(err, target, rejection));
+    };
+    // An expired password: ssh2 waits for a new one, which a scanner never sets.
+    const onPasswordChange = (): void =>
+      fail(
+        new ScanError(
+          ScanErrorCode.AUTH_FAILED,
+          `${target} requires a new password for ${options.username} before login`,
+        ),
+      );
     const onClose = (): void =>
       fail(
         new ScanError(
@@ -108,6 +140,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
       client.off('error', onError);
       client.off('close', onClose);
       client.off('ready', onReady);
+      client.off('change password', onPasswordChange);
       signal?.removeEventListener('abort', onAbort);
     }
 
@@ -126,6 +159,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
     client.on('error', onError);
     client.on('close', onClose);
     client.once('ready', onReady);
+    client.on('change password', onPasswordChange);
     signal?.addEventListener('abort', onAbort, { once: true });
 
     try {
@@ -135,6 +169,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<HostTransp
         privateKey: options.privateKey,
         passphrase: options.passphrase,
         password: options.password,
+        authHandler: auth.handler,
         readyTimeout: readyTimeoutMs,
         keepaliveInterval: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
         keepaliveCountMax: options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,

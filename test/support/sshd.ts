@@ -22,6 +22,11 @@ export interface StartSshdOptions {
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1' | 'DEBUG2' | 'DEBUG3';
   /** Lines appended to sshd_config. */
   extraConfig?: string[];
+  /**
+   * Lines put before the defaults: sshd keeps the first value of a keyword,
+   * so these override them (`UsePAM yes`, which no Match block may set).
+   */
+  globalConfig?: string[];
   /** How long to wait for "Server listening". Default 10000 ms. */
   startTimeoutMs?: number;
 }
@@ -86,6 +91,7 @@ function configText(
   options: StartSshdOptions,
 ): string {
   return [
+    ...(options.globalConfig ?? []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${hostKeyPath}`,
