@@ -5,7 +5,6 @@
  * scan must log in by answering PAM's password prompt; a wrong password must
  * fail AUTH_FAILED without the secret in any message.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 
@@ -13,7 +12,7 @@ import { gql, gqlOk } from '../support/graphql';
 import { missingForHostStates, skipped } from '../support/host-requirements';
 import { runScan, stepSummary } from '../support/scan-result';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
-import { ensureLogin } from '../support/users';
+import { ensureLogin, passwdTool } from '../support/users';
 
 /** Its own login: security.e2e sets hostscan-pw's password concurrently. */
 const USER = 'hostscan-kbd';
@@ -37,7 +36,7 @@ async function credential(name: string, password: string): Promise<string> {
 beforeAll(async () => {
   if (missing) return;
   await ensureLogin({ name: USER, shell: '/bin/sh' });
-  execFileSync('chpasswd', { input: `${USER}:${PASSWORD}\n` });
+  await passwdTool('chpasswd', [], `${USER}:${PASSWORD}\n`);
   stack = await startStack({
     processes: ['main'],
     env: { SECRET_KEY: randomBytes(32).toString('base64') },

@@ -6,6 +6,25 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /**
+ * Runs a shadow-utils command (useradd, usermod, chpasswd), retrying while
+ * another test file holds the /etc/passwd lock: files run in parallel, and
+ * these tools give up at once on a busy lock.
+ */
+export async function passwdTool(cmd: string, args: string[], input?: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const run = execFileAsync(cmd, args);
+      if (input !== undefined) run.child.stdin?.end(input);
+      return (await run).stdout;
+    } catch (e) {
+      const stderr = String((e as { stderr?: unknown }).stderr ?? '');
+      if (attempt >= 20 || !/lock|try again/i.test(stderr)) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+}
+
+/**
  * Creates a login user with /bin/sh for key logins (root only). Returns false
  * when not root: callers skip what needs it, and under CI=true that is an error.
  */
@@ -19,13 +38,13 @@ export async function ensureUser(name: string): Promise<boolean> {
     await execFileAsync('id', ['-u', name]);
   } catch {
     try {
-      await execFileAsync('useradd', ['-m', '-s', '/bin/sh', name]);
+      await passwdTool('useradd', ['-m', '-s', '/bin/sh', name]);
     } catch (e) {
       if ((e as { code?: unknown }).code !== 9)
         throw new Error(`cannot create user ${name}`, { cause: e });
     }
   }
-  await execFileAsync('usermod', ['-p', '*', name]);
+  await passwdTool('usermod', ['-p', '*', name]);
   return true;
 }
 
@@ -58,7 +77,7 @@ const STARTUP_FILES = [
  */
 export async function ensureLogin(spec: LoginSpec): Promise<boolean> {
   if (!(await ensureUser(spec.name))) return false;
-  await execFileAsync('usermod', ['-s', spec.shell, spec.name]);
+  await passwdTool('usermod', ['-s', spec.shell, spec.name]);
   const { stdout } = await execFileAsync('getent', ['passwd', spec.name]);
   const [, , uid, gid, , home] = stdout.trim().split(':');
   if (!home) throw new Error(`no home directory for ${spec.name}`);
