@@ -48,12 +48,12 @@ describe('OpenSSH with PAM keyboard-interactive only', () => {
     if (skip !== null) return;
     execFileSync('chpasswd', { input: `${PAM_USER}:${SECRET}\n` });
     sshd = await startSshd({
-      globalConfig: [
-        'UsePAM yes',
-        'KbdInteractiveAuthentication yes',
-        'PasswordAuthentication no',
-        'PubkeyAuthentication no',
-      ],
+      overrides: {
+        UsePAM: 'yes',
+        KbdInteractiveAuthentication: 'yes',
+        PasswordAuthentication: 'no',
+        PubkeyAuthentication: 'no',
+      },
     });
   });
 

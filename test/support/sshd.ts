@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 
 import { findFreePort } from '../../src/util/net';
 import { startFallbackSshd } from './fallback-sshd';
+import { sshdConfigText } from './sshd-config';
 import { ensureUser } from './users';
 
 const execFileAsync = promisify(execFile);
@@ -22,13 +23,17 @@ export interface StartSshdOptions {
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1' | 'DEBUG2' | 'DEBUG3';
   /** Lines appended to sshd_config. */
   extraConfig?: string[];
-  /**
-   * Lines put before the defaults: sshd keeps the first value of a keyword,
-   * so these override them (`UsePAM yes`, which no Match block may set).
-   */
-  globalConfig?: string[];
   /** How long to wait for "Server listening". Default 10000 ms. */
   startTimeoutMs?: number;
+  /** Global sshd_config keywords to set otherwise (sshd keeps a keyword's first value). */
+  overrides?: Record<string, string>;
+  /**
+   * A command that runs sshd in its place by exec (e.g. `nsenter -t PID -m --`,
+   * to serve a private mount namespace). OpenSSH only.
+   */
+  launcher?: string[];
+  /** Authorise this client key (OpenSSH format) instead of generating one. */
+  clientPrivateKey?: Buffer;
 }
 
 export interface TestSshd {
@@ -84,36 +89,6 @@ async function ensureLoginUser(): Promise<string> {
   return TEST_USER;
 }
 
-function configText(
-  dir: string,
-  port: number,
-  hostKeyPath: string,
-  options: StartSshdOptions,
-): string {
-  return [
-    ...(options.globalConfig ?? []),
-    `Port ${port}`,
-    'ListenAddress 127.0.0.1',
-    `HostKey ${hostKeyPath}`,
-    `PidFile ${path.join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PubkeyAuthentication yes',
-    'UsePAM no',
-    'StrictModes no',
-    'MaxStartups 100:30:200',
-    'MaxSessions 50',
-    `LogLevel ${options.logLevel ?? 'VERBOSE'}`,
-    // Nothing here needs them, and they slow down every session.
-    'PrintMotd no',
-    'PrintLastLog no',
-    'UseDNS no',
-    ...(options.extraConfig ?? []),
-    '',
-  ].join('\n');
-}
-
 /** True when the tests run their SSH host on the ssh2-based stand-in instead of OpenSSH. */
 export function usingFallbackSshd(): boolean {
   if (process.env.HOSTSCAN_TEST_SSHD === 'fallback') return true;
@@ -145,6 +120,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
           'install openssh-server to test against the real thing\n',
       );
     }
+    if (options.launcher || options.clientPrivateKey)
+      throw new Error('the stand-in SSH server has no launcher or given client key');
     return startFallbackSshd(username, options);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hostscan-sshd-'));
@@ -154,7 +131,13 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   const clientKeyPath = path.join(dir, 'client_key');
   const configPath = path.join(dir, 'sshd_config');
   const logPath = path.join(dir, 'sshd.log');
-  await Promise.all([generateKey(hostKeyPath), generateKey(clientKeyPath)]);
+  if (options.clientPrivateKey) {
+    await writeFile(clientKeyPath, options.clientPrivateKey, { mode: 0o600 });
+    await writeFile(`${clientKeyPath}.pub`, await run('ssh-keygen', ['-y', '-f', clientKeyPath]));
+    await generateKey(hostKeyPath);
+  } else {
+    await Promise.all([generateKey(hostKeyPath), generateKey(clientKeyPath)]);
+  }
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, await readFile(`${clientKeyPath}.pub`));
   await chmod(authorizedKeys, 0o644);
@@ -170,11 +153,17 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     // Another process may grab the port between probe and bind: retry a few times.
     for (let attempt = 1; ; attempt++) {
       port = port || (await findFreePort());
-      await writeFile(configPath, configText(dir, port, hostKeyPath, options));
+      const config = sshdConfigText(dir, port, hostKeyPath, {
+        ...options,
+        logLevel: options.logLevel ?? 'VERBOSE',
+      });
+      await writeFile(configPath, config);
       try {
-        child = await spawnSshd(configPath, port, options.startTimeoutMs ?? 10_000, (text) => {
+        const launch = { launcher: options.launcher ?? [], configPath, port };
+        child = await spawnSshd(launch, options.startTimeoutMs ?? 10_000, (text) => {
           logText += text;
-          logFile.write(text);
+          // Session processes log to the same pipe and may outlive the listener.
+          if (!logFile.writableEnded) logFile.write(text);
         });
         return;
       } catch (e) {
@@ -229,16 +218,17 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
   return sshd;
 }
 
-/** Spawns `sshd -D -e` and resolves once it logs that it listens on `port`. */
+/**
+ * Spawns `sshd -D -e` (through `launcher`, which must exec it so the child
+ * is sshd itself) and resolves once it logs that it listens on `port`.
+ */
 async function spawnSshd(
-  configPath: string,
-  port: number,
+  { launcher, configPath, port }: { launcher: string[]; configPath: string; port: number },
   timeoutMs: number,
   onLog: (text: string) => void,
 ): Promise<ChildProcess> {
-  const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, ...args] = [...launcher, SSHD_PATH, '-D', '-e', '-f', configPath];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let seen = '';
   let ready = false;
   const listening = `Server listening on 127.0.0.1 port ${port}`;
@@ -262,7 +252,7 @@ async function spawnSshd(
     child.stderr?.on('data', onData);
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(new Error(`cannot spawn ${SSHD_PATH}`, { cause: e }));
+      reject(new Error(`cannot spawn ${command}`, { cause: e }));
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

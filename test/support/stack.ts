@@ -55,7 +55,7 @@ export interface StackOptions {
   /** Logins with a fake `df` to create and configure in the sshd. @default [] */
   users?: readonly FakeDfLogin[];
   /** The sshd's options, or false for no sshd (LOCAL scans only). @default {} */
-  sshd?: false | Pick<StartSshdOptions, 'logLevel' | 'extraConfig'>;
+  sshd?: false | Pick<StartSshdOptions, 'logLevel' | 'extraConfig' | 'overrides' | 'launcher'>;
   /** Processes started (together) before startStack resolves. @default [] */
   processes?: ReadonlyArray<ServiceEntry | StackProcess>;
   /** Environment every process gets, over the stack's own (DATABASE_URL and the rest). */
@@ -161,6 +161,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       sshd = await startSshd({
         logLevel: options.sshd?.logLevel,
+        overrides: options.sshd?.overrides,
+        launcher: options.sshd?.launcher,
         extraConfig: [...matchBlocks, ...(options.sshd?.extraConfig ?? [])],
       });
       const keyPath = path.join(tmp, 'id_ed25519');

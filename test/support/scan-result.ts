@@ -1,0 +1,134 @@
+/**
+ * One scan run end to end and read back whole, for tests that assert the
+ * values a scan stored: start it through the API, follow its progress stream
+ * to the end, then read `scan { status steps result }`.
+ */
+import { readFileSync, statfsSync } from 'node:fs';
+
+import { gqlOk } from './graphql';
+import { ADMIN_TOKEN, type Stack } from './stack';
+
+/**
+ * The Disk fields every host-state test reads. The product decides how an
+ * oversized or unreachable filesystem is reported (see oversizedRow and
+ * unreachableRow): a field added for that goes here and there, nowhere else.
+ */
+export const DISK_FIELDS = 'mount filesystem sizeBytes usedBytes availableBytes usePercent';
+
+const SCAN = `query Scan($id: ID!) {
+  scan(id: $id) {
+    id status
+    error { code message }
+    steps { name status durationMs error { code message } }
+    result {
+      os { id name version versionId prettyName kernel arch }
+      hostname uptimeSeconds
+      disks { ${DISK_FIELDS} }
+      memory { totalBytes swapTotalBytes availableBytes }
+      packages { manager count items { name version arch } }
+      processes { pid user command rssBytes }
+      interfaces { name mac mtu addresses { address family prefixLength } }
+    }
+  }
+}`;
+
+export interface DiskRow {
+  mount: string;
+  filesystem: string;
+  sizeBytes: number | null;
+  usedBytes: number | null;
+  availableBytes: number | null;
+  usePercent: number | null;
+}
+
+export interface ScanStepRow {
+  name: string;
+  status: string;
+  durationMs: number | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ScanRow {
+  id: string;
+  status: string;
+  error: { code: string; message: string } | null;
+  steps: ScanStepRow[];
+  result: {
+    os: Record<string, string | null> | null;
+    hostname: string | null;
+    uptimeSeconds: number | null;
+    disks: DiskRow[] | null;
+    memory: { totalBytes: number; swapTotalBytes: number; availableBytes: number } | null;
+    packages: {
+      manager: string;
+      count: number;
+      items: Array<{ name: string; version: string; arch: string | null }>;
+    } | null;
+    processes: Array<{ pid: number; user: string; command: string; rssBytes: number }> | null;
+    interfaces: Array<{ name: string; mac: string | null; mtu: number | null }> | null;
+  } | null;
+}
+
+/** Runs one scan to its end on `stack` and returns it as stored. */
+export async function runScan(
+  stack: Stack,
+  target: Record<string, unknown>,
+  type: 'QUICK' | 'FULL',
+  timeoutMs = 90_000,
+): Promise<ScanRow> {
+  const id = await stack.startScan({ target, type });
+  await stack.follow(id, timeoutMs);
+  const data = await gqlOk<{ scan: ScanRow }>(stack.service.httpUrl, ADMIN_TOKEN, SCAN, { id });
+  return data.scan;
+}
+
+/** `[name, status, error code]` per step: one readable line in a failure message. */
+export function stepSummary(scan: ScanRow): Array<[string, string, string | null]> {
+  return scan.steps.map((s) => [s.name, s.status, s.error?.code ?? null]);
+}
+
+/** What a scan of a healthy host says for each step: all SUCCEEDED, no error. */
+export function allSucceeded(scan: ScanRow): Array<[string, string, null]> {
+  return scan.steps.map((s) => [s.name, 'SUCCEEDED', null]);
+}
+
+/** The scan's row for `mount`, if any. */
+export function diskRow(scan: ScanRow, mount: string): DiskRow | undefined {
+  return scan.result?.disks?.find((d) => d.mount === mount);
+}
+
+/** Size of the filesystem at `mount` as statfs(2) gives it here: what df -k times 1024 says. */
+export function statfsSizeBytes(mount: string): number {
+  const st = statfsSync(mount);
+  return st.blocks * st.bsize;
+}
+
+/** MemTotal of /proc/meminfo, in bytes. */
+export function memTotalBytes(): number {
+  const kib = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  if (!kib) throw new Error('no MemTotal in /proc/meminfo');
+  return Number(kib) * 1024;
+}
+
+/** Seconds since boot, from /proc/uptime. */
+export function uptimeSeconds(): number {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+}
+
+/**
+ * The row reporting a filesystem whose size is beyond 2^53 bytes. It must be
+ * a row of its own (the mount is listed, the others with it); how its sizes
+ * read is the disk probe's choice, asserted by the caller once known.
+ */
+export function oversizedRow(scan: ScanRow, mount: string): DiskRow | undefined {
+  return diskRow(scan, mount);
+}
+
+/**
+ * The row reporting the filesystem at `mount` as unreachable (its statfs
+ * never returned). Today's only sign is the row itself: a hung mount has no
+ * sizes to list, so any row naming it is the report.
+ */
+export function unreachableRow(scan: ScanRow, mount: string): DiskRow | undefined {
+  return diskRow(scan, mount);
+}
