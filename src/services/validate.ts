@@ -2,11 +2,22 @@ import { DEFAULT_POOL, POOL_PATTERN } from '../domain/states';
 import { canonicalIp } from '../util/ip';
 import { badInput } from './errors';
 
-/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */
+/**
+ * A host name: dot-separated labels of letters, digits and inner hyphens (RFC
+ * 1123), and underscores, which /etc/hosts, internal DNS zones and OpenSSH
+ * all accept (`db_1.corp`) though RFC 1123 does not. The name only ever
+ * reaches a socket connect, never a shell.
+ */
 const HOSTNAME =
-  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
-/** POSIX portable user name, as useradd accepts it. */
-const USERNAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}$/;
+  /^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*\.?$/;
+/**
+ * A login name as real directories have them: the POSIX portable set
+ * (letters, digits, `.`, `_`, `-`), plus `@` for directory users who log in
+ * as `jane.doe@corp.example.com` (SSSD, Active Directory) and a trailing `$`
+ * (Samba machine accounts); up to 256 characters (glibc's LOGIN_NAME_MAX),
+ * never starting with `-`. It goes to the SSH protocol, never to a shell.
+ */
+const USERNAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.@-]{0,254}\$?$/;
 
 /** Looks like an IPv4 address but is not four plain decimal numbers: 010.0.0.1, 127.1, 0x7f.0.0.1. */
 const IPV4_LIKE = /^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}\.?$/i;
@@ -36,7 +47,10 @@ export function validateHostname(value: string, field = 'target.hostname'): stri
   // RFC 1123 2.1: the top-level label is never all-numeric, so `999.1.1.1`
   // is a mistyped address, not a name.
   if (!HOSTNAME.test(v) || /(^|\.)\d+\.?$/.test(v)) {
-    throw badInput(field, 'must be an RFC 1123 host name, an IPv4 or an IPv6 address');
+    throw badInput(
+      field,
+      'must be a host name (letters, digits, - and _ in dot-separated labels), an IPv4 or an IPv6 address',
+    );
   }
   return v.toLowerCase().replace(/\.$/, '');
 }
@@ -54,7 +68,10 @@ export function validateUsername(
 ): string | null {
   if (value === null || value === undefined) return null;
   if (!USERNAME.test(value))
-    throw badInput(field, 'must be a POSIX portable user name (letters, digits, . _ -)');
+    throw badInput(
+      field,
+      'must be a login name: letters, digits, . _ - @, an optional trailing $, at most 256 characters, not starting with -',
+    );
   return value;
 }
 

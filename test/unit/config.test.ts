@@ -56,6 +56,8 @@ describe('target validation', () => {
     expect(validateHostname('10.0.0.1')).toBe('10.0.0.1');
     expect(validateHostname('::1')).toBe('::1');
     expect(validateHostname('fe80::1')).toBe('fe80::1');
+    // Underscores: /etc/hosts, internal DNS zones and OpenSSH accept them.
+    expect(validateHostname('DB_1.corp')).toBe('db_1.corp');
   });
 
   it('refuses what is not a host, naming the field', () => {
@@ -78,7 +80,11 @@ describe('target validation', () => {
     expect(() => validatePort(0)).toThrow(/target\.port/);
     expect(() => validatePort(65536)).toThrow(/target\.port/);
     expect(validateUsername('deploy_user.1')).toBe('deploy_user.1');
-    for (const bad of ['-oProxyCommand=x', 'a b', 'root;id', 'x'.repeat(33)]) {
+    // Directory logins (SSSD/AD), Samba machine accounts, names longer than useradd's 32.
+    expect(validateUsername('jane.doe@corp.example.com')).toBe('jane.doe@corp.example.com');
+    expect(validateUsername('WS01$')).toBe('WS01$');
+    expect(validateUsername('x'.repeat(33))).toBe('x'.repeat(33));
+    for (const bad of ['-oProxyCommand=x', 'a b', 'root;id', 'a$b', 'x'.repeat(257)]) {
       expect(() => validateUsername(bad)).toThrow(/target\.username/);
     }
   });

@@ -13,7 +13,7 @@ export class ScanTargetInput implements ScanTarget {
 
   @Field(() => String, {
     nullable: true,
-    description: 'SSH login (POSIX portable name); root by default.',
+    description: 'SSH login name; root by default.',
   })
   username?: string | null;
 
