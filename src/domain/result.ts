@@ -1,7 +1,8 @@
 /**
  * The typed result of a scan, as stored (JSONB) and as served by GraphQL.
- * Byte counts are plain numbers here: every value a host reports fits in
- * 2^53, and GraphQL serves them through a 64-bit-safe scalar.
+ * Byte counts are plain numbers here, exact up to 2^53 (GraphQL serves them
+ * through a 64-bit-safe scalar); a filesystem can report more (a tmpfs of
+ * size=16P, s3fs, EFS), and such a count is null on its own row.
  */
 export interface OsInfo {
   id: string | null;
@@ -13,13 +14,20 @@ export interface OsInfo {
   arch: string | null;
 }
 
+/**
+ * One local filesystem. A byte count beyond 2^53 is null (the others, and
+ * usePercent, are still given). A filesystem that did not answer statfs in
+ * time, or refused, has `error` set and every number null.
+ */
 export interface DiskInfo {
   mount: string;
   filesystem: string;
-  sizeBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-  usePercent: number;
+  sizeBytes: number | null;
+  usedBytes: number | null;
+  availableBytes: number | null;
+  usePercent: number | null;
+  /** Why the filesystem could not be measured (e.g. no answer within 2 s); null when it was. */
+  error: string | null;
 }
 
 export interface MemoryInfo {
@@ -35,6 +43,12 @@ export interface PackageItem {
   name: string;
   version: string;
   arch: string | null;
+  /**
+   * The package manager's own state word when it has per-package states
+   * (dpkg: installed, unpacked, half-configured, ...); null for rpm, apk and
+   * pacman, whose databases hold only installed packages.
+   */
+  state: string | null;
 }
 
 export interface PackagesInfo {

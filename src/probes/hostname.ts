@@ -6,8 +6,13 @@ const NAME = 'hostname';
 /** `hostname` is missing from some minimal images (Fedora, distroless); the kernel always knows. */
 const COMMAND = 'hostname 2>/dev/null || uname -n 2>/dev/null || cat /proc/sys/kernel/hostname';
 
-/** A name is one token: no whitespace, at most 253 characters (a DNS name's limit). */
-const HOSTNAME = /^\S{1,253}$/;
+/**
+ * The kernel's nodename is whatever sethostname(2) was given: up to 64
+ * bytes, any of them but NUL, spaces and non-ASCII included (a name set by
+ * hand, a container runtime). One line of up to 255 characters is accepted,
+ * so only output that cannot be one name (several lines) is refused.
+ */
+const HOSTNAME = /^[^\n]{1,255}$/;
 
 export const hostnameProbe: Probe = {
   name: NAME,

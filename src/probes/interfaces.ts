@@ -1,4 +1,5 @@
 import type { InterfaceAddress, InterfaceInfo } from '../domain/result';
+import { parseIpJson } from './interfaces-json';
 import type { Section } from './output';
 import { outputLines, sections, unsupportedOs, unusable } from './output';
 import type { Probe } from './probe';
@@ -7,9 +8,10 @@ const NAME = 'interfaces';
 
 /**
  * sysfs is printed always: BusyBox `ip link` has no "state" word, so operstate
- * comes from there. `ip -o` (one line per record, text form: BusyBox ip has
- * no -j) gives the addresses; without ip, /proc/net/if_inet6 still gives the
- * IPv6 ones (IPv4 has no such table, so that fallback lists none).
+ * comes from there. `ip -j addr show` (iproute2 4.13+) gives links and
+ * addresses as JSON; `ip -o` (one line per record, text form) is for BusyBox
+ * and older iproute2, which have no -j; without ip, /proc/net/if_inet6 still
+ * gives the IPv6 addresses (IPv4 has no such table, so that fallback lists none).
  */
 const COMMAND = [
   'echo "@@sysfs"',
@@ -21,7 +23,9 @@ const COMMAND = [
   '  read -r s 2>/dev/null <"$d/operstate"',
   '  echo "${d##*/} ${a:--} ${m:--} ${s:--}"',
   'done',
-  'if command -v ip >/dev/null 2>&1; then',
+  'if j=$(ip -j addr show 2>/dev/null) && [ -n "$j" ]; then',
+  '  echo "@@ip-json"; printf \'%s\\n\' "$j"',
+  'elif command -v ip >/dev/null 2>&1; then',
   '  echo "@@ip-link"; ip -o link show',
   '  echo "@@ip-addr"; ip -o addr show',
   'elif [ -r /proc/net/if_inet6 ]; then',
@@ -70,7 +74,8 @@ function applyIpLink(section: Section, byName: Map<string, InterfaceInfo>, fail:
   for (const line of section.lines) {
     const m = /^\d+:\s+([^\s:@]+)(?:@\S*?)?:\s+<([^>]*)>(.*)$/.exec(line);
     if (!m?.[1]) throw fail(`unexpected ip link line "${line.slice(0, 80)}"`);
-    const rest = m[3] ?? '';
+    // An alias is free text at the end of the line: fields are never read from it.
+    const rest = (m[3] ?? '').split('\\    alias ')[0] ?? '';
     const iface = byName.get(m[1]) ?? newInterface(m[1]);
     byName.set(m[1], iface);
     iface.mtu = intOrNull(/\bmtu (\d+)/.exec(rest)?.[1]) ?? iface.mtu;
@@ -130,6 +135,12 @@ export const interfacesProbe: Probe = {
     const fail: Fail = (message) => unusable(NAME, message, output);
     const get = (name: string) => found.find((s) => s.name === name);
     if (!get('sysfs')) throw fail('no sysfs marker');
+    const json = get('ip-json');
+    if (json) {
+      const interfaces = parseIpJson(json.lines, fail);
+      if (interfaces.length === 0) throw fail('no network interfaces listed');
+      return { interfaces };
+    }
 
     // sysfs first gives the fallback values, ip (when present) overrides and orders.
     const sysfs = new Map<string, InterfaceInfo>();

@@ -1,13 +1,19 @@
 import type { OsInfo } from '../domain/result';
-import { outputLines, parseError, sections, unsupportedOs, unusable } from './output';
+import { distroWithoutOsRelease } from './os-fallback';
+import { parseOsRelease } from './os-release';
+import { outputLines, parseError, sections, unusable } from './output';
 import type { Probe } from './probe';
+
+export { parseOsRelease, unquoteOsReleaseValue } from './os-release';
 
 const NAME = 'os';
 
 /**
  * uname first, os-release last: the file may lack a final newline, and nothing
- * is printed after it. The no-os-release marker, not an exit code, says the
- * host has neither file (os-release(5): /etc first, then /usr/lib).
+ * is printed after it. Without os-release (os-release(5): /etc first, then
+ * /usr/lib), older and minimal hosts still name their distribution in
+ * /etc/*-release, /etc/*_version or `lsb_release -a`: each is printed, under
+ * its own marker, with an `echo` for a missing final newline.
  */
 const COMMAND = [
   'echo "@@kernel $(uname -r 2>/dev/null)"',
@@ -15,71 +21,15 @@ const COMMAND = [
   'if [ -r /etc/os-release ]; then f=/etc/os-release',
   'elif [ -r /usr/lib/os-release ]; then f=/usr/lib/os-release',
   'else f=; fi',
-  'if [ -n "$f" ]; then echo "@@os-release $f"; cat "$f"; else echo "@@no-os-release"; fi',
+  'if [ -n "$f" ]; then echo "@@os-release $f"; cat "$f"; else',
+  '  echo "@@no-os-release"',
+  '  for f in /etc/*-release /etc/*_version; do',
+  '    [ -f "$f" ] && [ -r "$f" ] || continue',
+  '    echo "@@release-file $f"; sed -n \'1,20p\' "$f"; echo',
+  '  done',
+  '  if command -v lsb_release >/dev/null 2>&1; then echo "@@lsb_release"; lsb_release -a 2>/dev/null; fi',
+  'fi',
 ].join('\n');
-
-/** Characters a backslash escapes inside double quotes (sh rules, which os-release(5) follows). */
-const DQUOTE_ESCAPABLE = new Set(['$', '`', '"', '\\']);
-
-/**
- * One os-release value: shell-like quoting with single quotes, double quotes
- * and backslash escapes, segments concatenated. Returns null when a quote is
- * never closed, which only a truncated or broken file produces.
- */
-export function unquoteOsReleaseValue(raw: string): string | null {
-  let out = '';
-  let i = 0;
-  while (i < raw.length) {
-    const ch = raw.charAt(i);
-    if (ch === "'") {
-      const end = raw.indexOf("'", i + 1);
-      if (end < 0) return null;
-      out += raw.slice(i + 1, end);
-      i = end + 1;
-    } else if (ch === '"') {
-      i += 1;
-      let closed = false;
-      while (i < raw.length) {
-        const c = raw.charAt(i);
-        if (c === '"') {
-          closed = true;
-          i += 1;
-          break;
-        }
-        if (c === '\\' && DQUOTE_ESCAPABLE.has(raw.charAt(i + 1))) {
-          out += raw.charAt(i + 1);
-          i += 2;
-        } else {
-          out += c;
-          i += 1;
-        }
-      }
-      if (!closed) return null;
-    } else if (ch === '\\') {
-      out += raw.charAt(i + 1);
-      i += 2;
-    } else if (/\s/.test(ch)) {
-      // Unquoted whitespace ends the word; anything after is a comment or junk.
-      break;
-    } else {
-      out += ch;
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** KEY=value pairs of an os-release file; lines that are not assignments are skipped. */
-export function parseOsRelease(lines: readonly string[]): Map<string, string> {
-  const vars = new Map<string, string>();
-  for (const line of lines) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m?.[1] || m[2] === undefined) continue;
-    const value = unquoteOsReleaseValue(m[2].trim());
-    if (value !== null) vars.set(m[1], value);
-  }
-  return vars;
-}
 
 function nonEmpty(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
@@ -91,12 +41,14 @@ export const osProbe: Probe = {
   parse(output) {
     const found = sections(outputLines(NAME, output));
     const byName = (name: string) => found.find((s) => s.name === name);
+    const kernel = byName('kernel');
+    if (!kernel) throw unusable(NAME, 'uname output missing', output);
+    const machine = { kernel: nonEmpty(kernel.arg), arch: nonEmpty(byName('arch')?.arg) };
     if (byName('no-os-release')) {
-      throw unsupportedOs(NAME, 'neither /etc/os-release nor /usr/lib/os-release exists', output);
+      return { os: { ...distroWithoutOsRelease(found), ...machine } };
     }
     const release = byName('os-release');
-    const kernel = byName('kernel');
-    if (!release || !kernel) throw unusable(NAME, 'os-release or uname output missing', output);
+    if (!release) throw unusable(NAME, 'os-release output missing', output);
 
     const content = release.lines.filter((l) => !/^\s*(#|$)/.test(l));
     const vars = parseOsRelease(content);
@@ -112,8 +64,7 @@ export const osProbe: Probe = {
       version: nonEmpty(vars.get('VERSION')),
       versionId: nonEmpty(vars.get('VERSION_ID')),
       prettyName: nonEmpty(vars.get('PRETTY_NAME')) ?? 'Linux',
-      kernel: nonEmpty(kernel.arg),
-      arch: nonEmpty(byName('arch')?.arg),
+      ...machine,
     };
     return { os };
   },

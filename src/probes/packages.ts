@@ -37,9 +37,29 @@ const TIMEOUT_MS = 60_000;
 type Fail = (message: string) => Error;
 
 /**
- * `${db:Status-Abbrev}` is want, status, error flags: "ii ", "rc ", "hi ".
- * Installed means the status letter says the files are in place: i, or the
- * trigger states W and t that an installed package passes through.
+ * dpkg's status letters (the second of `${db:Status-Abbrev}`, dpkg-query(1),
+ * dpkg 1.16.2+) and the status words dpkg itself uses for them.
+ */
+const DPKG_STATES: Readonly<Record<string, string>> = {
+  n: 'not-installed',
+  c: 'config-files',
+  H: 'half-installed',
+  U: 'unpacked',
+  F: 'half-configured',
+  W: 'triggers-awaited',
+  t: 'triggers-pending',
+  i: 'installed',
+};
+
+/** States whose package has nothing but (at most) its configuration files on disk. */
+const DPKG_NO_FILES = new Set(['n', 'c']);
+
+/**
+ * `${db:Status-Abbrev}` is want, status, error flags: "ii ", "iU ", "iF ",
+ * "rc ". Every package whose files are (even partly) on disk is listed with
+ * its state: an interrupted upgrade leaves half-configured or unpacked
+ * packages that are as present as installed ones. Only config-files and
+ * not-installed are left out.
  */
 function dpkg(lines: readonly string[], fail: Fail): PackageItem[] {
   const items: PackageItem[] = [];
@@ -48,10 +68,10 @@ function dpkg(lines: readonly string[], fail: Fail): PackageItem[] {
     if (!name || version === undefined || arch === undefined || status === undefined) {
       throw fail(`unexpected dpkg-query line "${line.slice(0, 80)}"`);
     }
-    const current = status.charAt(1);
-    if (current !== '' && 'iWt'.includes(current)) {
-      items.push({ name, version, arch: arch || null });
-    }
+    const letter = status.charAt(1);
+    // A letter a later dpkg may add is kept, raw, rather than sinking the list.
+    const state = DPKG_STATES[letter] ?? (status.trim() || null);
+    if (!DPKG_NO_FILES.has(letter)) items.push({ name, version, arch: arch || null, state });
   }
   return items;
 }
@@ -62,7 +82,7 @@ function rpm(lines: readonly string[], fail: Fail): PackageItem[] {
     const [name, version, arch] = line.split('\t');
     if (!name || !version || arch === undefined)
       throw fail(`unexpected rpm line "${line.slice(0, 80)}"`);
-    return { name, version, arch: arch === '(none)' || arch === '' ? null : arch };
+    return { name, version, arch: arch === '(none)' || arch === '' ? null : arch, state: null };
   });
 }
 
@@ -79,7 +99,7 @@ function apk(lines: readonly string[], fail: Fail): PackageItem[] {
     const name = fields.get('P');
     const version = fields.get('V');
     if (!name || !version) throw fail(`apk record without name or version ("${name ?? ''}")`);
-    return { name, version, arch: fields.get('A') || null };
+    return { name, version, arch: fields.get('A') || null, state: null };
   });
 }
 
@@ -88,7 +108,7 @@ function pacman(lines: readonly string[], fail: Fail): PackageItem[] {
     const [name, version, extra] = line.trim().split(/\s+/);
     if (!name || !version || extra !== undefined)
       throw fail(`unexpected pacman line "${line.slice(0, 80)}"`);
-    return { name, version, arch: null };
+    return { name, version, arch: null, state: null };
   });
 }
 

@@ -1,23 +1,53 @@
 import type { ProcessInfo } from '../domain/result';
-import type { Section } from './output';
-import { kibToBytes, outputLines, parseError, sections, unsupportedOs, unusable } from './output';
+import { outputLines, parseError, sections, unsupportedOs, unusable } from './output';
 import type { Probe } from './probe';
+import {
+  CMDLINE_MAX_BYTES,
+  fromOldProcps,
+  fromProc,
+  fromProcps,
+  usersByUid,
+} from './processes-parse';
 
 const NAME = 'processes';
 export const TOP_PROCESSES = 25;
 
 /**
+ * The command line as bytes, hex-dumped (od is POSIX and in BusyBox), so
+ * non-ASCII arguments, newlines and spaces inside them come through exactly:
+ * `ps args` under LC_ALL=C turns every non-ASCII byte into `?`. Reads one
+ * byte more than kept, to tell a longer line from one of exactly the cap.
+ * A kernel thread has an empty cmdline: then its comm, which ps shows in [].
+ */
+const CMDLINE_FN = [
+  'cmd() {',
+  `  c=$(od -An -v -tx1 -N ${CMDLINE_MAX_BYTES + 1} "/proc/$1/cmdline" 2>/dev/null)`,
+  '  if [ -n "$c" ]; then echo "X $1" $c',
+  '  else echo "K $1" $(od -An -v -tx1 -N 64 "/proc/$1/comm" 2>/dev/null); fi',
+  '}',
+];
+
+/**
  * procps ps sorts and computes %CPU/%MEM itself; `-p $$` tests those options
- * cheaply first. BusyBox ps knows neither pcpu/pmem nor --sort, so the other
- * branch reads /proc: status (effective uid, VmRSS) and stat (CPU ticks,
- * start time) for every process, keeps the 25 largest, and only for those
- * pays a `tr` to read the NUL-separated cmdline. The parser then computes
- * %CPU the way procps does: CPU time over lifetime.
+ * cheaply first. It gives the uid (numbers, no width to overflow) and, last,
+ * the user name as NSS resolves it, for uids /etc/passwd does not hold (LDAP,
+ * SSSD); user names from /etc/passwd are preferred, as ps cuts or replaces
+ * long and non-ASCII ones. BusyBox ps knows neither pcpu/pmem nor --sort, so
+ * the other branch reads /proc: status (effective uid, VmRSS) and stat (CPU
+ * ticks, start time) for every process and keeps the 25 largest. The parser
+ * then computes %CPU the way procps does: CPU time over lifetime.
  */
 const COMMAND = [
-  'if ps -o pid=,user:32=,rss=,pcpu=,pmem=,args= --sort=-rss -p $$ >/dev/null 2>&1; then',
+  ...CMDLINE_FN,
+  'if ps -o pid=,uid=,rss=,pcpu=,pmem=,user:64= --sort=-rss -p $$ >/dev/null 2>&1; then',
   '  echo "@@ps procps"',
-  `  ps -eo pid=,user:32=,rss=,pcpu=,pmem=,args= --sort=-rss | head -n ${TOP_PROCESSES}`,
+  '  echo "@@passwd"',
+  '  while IFS=: read -r n _ u _; do echo "$u $n"; done 2>/dev/null </etc/passwd',
+  '  echo "@@procs"',
+  `  ps -eo pid=,uid=,rss=,pcpu=,pmem=,user:64= --sort=-rss | head -n ${TOP_PROCESSES} | while read -r pid uid rss cpu mem user; do`,
+  '    echo "P $pid $uid $rss $cpu $mem $user"',
+  '    cmd "$pid"',
+  '  done',
   'else',
   '  echo "@@ps proc"',
   '  [ -r /proc/uptime ] || echo "@@no-proc"',
@@ -35,7 +65,7 @@ const COMMAND = [
   '    echo "$rss ${d#/proc/} $uid $st"',
   `  done | sort -rn | head -n ${TOP_PROCESSES} | while read -r rss pid uid st; do`,
   '    echo "S $pid $uid $rss $st"',
-  `    echo "C $pid $(tr '\\0\\n' '  ' 2>/dev/null <"/proc/$pid/cmdline")"`,
+  '    cmd "$pid"',
   '  done',
   'fi',
 ].join('\n');
@@ -43,87 +73,8 @@ const COMMAND = [
 /** USER_HZ is 100 on every mainstream Linux ABI; getconf is absent on BusyBox. */
 const DEFAULT_HZ = 100;
 
-const round1 = (n: number): number => Math.round(n * 10) / 10;
-
 function byRssDesc(a: ProcessInfo, b: ProcessInfo): number {
   return b.rssBytes - a.rssBytes || a.pid - b.pid;
-}
-
-const PROCPS_LINE = /^\s*(\d+)\s+(\S+)\s+(\d+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(.*)$/;
-
-function fromProcps(lines: readonly string[], fail: (m: string) => Error): ProcessInfo[] {
-  return lines.map((line) => {
-    const m = PROCPS_LINE.exec(line);
-    const rssBytes = m?.[3] === undefined ? null : kibToBytes(m[3]);
-    if (!m || rssBytes === null) throw fail(`unexpected ps line "${line.slice(0, 80)}"`);
-    return {
-      pid: Number(m[1]),
-      user: m[2] ?? '',
-      command: (m[6] ?? '').trimEnd(),
-      cpuPercent: Number(m[4]),
-      memPercent: Number(m[5]),
-      rssBytes,
-    };
-  });
-}
-
-interface ProcContext {
-  hz: number;
-  uptime: number;
-  memTotalKib: number | null;
-  users: Map<string, string>;
-}
-
-/**
- * `S pid uid rssKiB <stat line>` then `C pid <cmdline>`. In the stat line the
- * comm field is parenthesised and may hold spaces or parentheses itself, so
- * fields are counted from the last `)`.
- */
-function fromProc(procs: Section, ctx: ProcContext, fail: (m: string) => Error): ProcessInfo[] {
-  const commands = new Map<string, string>();
-  for (const line of procs.lines) {
-    const m = /^C (\d+) ?(.*)$/.exec(line);
-    if (m?.[1]) commands.set(m[1], (m[2] ?? '').trim());
-  }
-  const out: ProcessInfo[] = [];
-  for (const line of procs.lines) {
-    if (line.startsWith('C ')) continue;
-    const m = /^S (\d+) (\d*) (\d+) (.*)$/.exec(line);
-    const stat = m?.[4] ?? '';
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    const fields = stat
-      .slice(close + 1)
-      .trim()
-      .split(/\s+/);
-    const [utime, stime, start] = [fields[11], fields[12], fields[19]].map(Number);
-    const rssKib = m?.[3];
-    const rssBytes = rssKib === undefined ? null : kibToBytes(rssKib);
-    if (
-      !m?.[1] ||
-      open < 0 ||
-      close < open ||
-      rssBytes === null ||
-      rssKib === undefined ||
-      utime === undefined ||
-      stime === undefined ||
-      start === undefined ||
-      [utime, stime, start].some((n) => !Number.isFinite(n))
-    ) {
-      throw fail(`unexpected /proc line "${line.slice(0, 80)}"`);
-    }
-    const uid = m[2] ?? '';
-    const lifetime = ctx.uptime - start / ctx.hz;
-    out.push({
-      pid: Number(m[1]),
-      user: ctx.users.get(uid) ?? uid,
-      command: commands.get(m[1]) || `[${stat.slice(open + 1, close)}]`,
-      cpuPercent: lifetime > 0 ? round1(((utime + stime) / ctx.hz / lifetime) * 100) : 0,
-      memPercent: ctx.memTotalKib ? round1((Number(rssKib) / ctx.memTotalKib) * 100) : 0,
-      rssBytes,
-    });
-  }
-  return out;
 }
 
 export const processesProbe: Probe = {
@@ -136,8 +87,10 @@ export const processesProbe: Probe = {
     if (get('no-proc')) throw unsupportedOs(NAME, '/proc is not mounted', output);
     const ps = get('ps');
     let processes: ProcessInfo[];
+    const users = usersByUid(get('passwd')?.lines ?? []);
     if (ps?.arg === 'procps') {
-      processes = fromProcps(ps.lines, fail);
+      const procs = get('procs');
+      processes = procs ? fromProcps(procs, users, fail) : fromOldProcps(ps.lines, fail);
     } else if (ps?.arg === 'proc') {
       const procs = get('procs');
       const uptime = Number(get('uptime')?.arg);
@@ -145,11 +98,6 @@ export const processesProbe: Probe = {
         throw unusable(NAME, '/proc listing incomplete', output);
       const hz = Number(get('hz')?.arg) || DEFAULT_HZ;
       const memTotalKib = Number(get('memtotal')?.arg) || null;
-      const users = new Map<string, string>();
-      for (const line of get('passwd')?.lines ?? []) {
-        const [uid, name] = line.trim().split(/\s+/);
-        if (uid !== undefined && name !== undefined && !users.has(uid)) users.set(uid, name);
-      }
       processes = fromProc(procs, { hz, uptime, memTotalKib, users }, fail);
     } else {
       throw unusable(NAME, 'no ps output marker', output);

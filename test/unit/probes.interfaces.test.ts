@@ -169,3 +169,34 @@ describe('interfaces probe on this machine', () => {
     }
   });
 });
+
+/*
+ * A network namespace with a veth pair, veth-a with MTU 1400, a
+ * point-to-point address and the alias `state DOWN mtu 9 link/ether
+ * 11:22:33:44:55:66` (text that `ip -o link` prints on the same line as the
+ * real fields); veth-b with 2001:db8::1/64 (test/fixtures/README.md).
+ */
+describe('interfaces probe through ip -j (iproute2 6.1.0)', () => {
+  const output = fixture('debian-12-bookworm-netns-alias', 'interfaces');
+  const list = interfacesProbe.parse(output).interfaces ?? [];
+
+  it('takes the JSON branch and never reads fields out of an alias', () => {
+    expect(output.stdout).toContain('@@ip-json\n');
+    expect(list.find((i) => i.name === 'veth-a')).toEqual({
+      name: 'veth-a',
+      mac: 'c2:28:55:9a:51:c3',
+      mtu: 1400,
+      state: 'UP',
+      addresses: [
+        { address: '10.9.0.1', family: 'IPV4', prefixLength: 32 },
+        { address: 'fe80::c028:55ff:fe9a:51c3', family: 'IPV6', prefixLength: 64 },
+      ],
+    });
+  });
+
+  it('agrees with the BusyBox text branch on the same namespace', () => {
+    const busybox = interfacesProbe.parse(fixture('busybox-1.35-netns-alias', 'interfaces'));
+    const pick = (l: typeof list) => l.map((i) => [i.name, i.mac, i.mtu, i.addresses]);
+    expect(pick(busybox.interfaces ?? []).sort()).toEqual(pick(list).sort());
+  });
+});

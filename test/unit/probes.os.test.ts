@@ -34,12 +34,72 @@ describe('os probe on captured outputs', () => {
     expect(parse('busybox-1.35')).toEqual(parse('debian-12-bookworm'));
   });
 
-  it('reports UNSUPPORTED_OS when the host has no os-release file', () => {
-    expectScanError(
-      () => parse('debian-11-bullseye-chroot-no-proc'),
-      ScanErrorCode.UNSUPPORTED_OS,
-      /neither \/etc\/os-release nor \/usr\/lib\/os-release/,
-    );
+  // This asserted UNSUPPORTED_OS before: a missing optional file failed the
+  // whole probe and dropped the kernel and architecture that uname did give.
+  it('still reports kernel and arch when the host has no release file at all', () => {
+    expect(parse('debian-11-bullseye-chroot-no-proc')).toEqual({
+      id: null,
+      name: null,
+      version: null,
+      versionId: null,
+      prettyName: null,
+      kernel: '6.18.44-fc-v657',
+      arch: 'x86_64',
+    });
+  });
+});
+
+/*
+ * Debian 12 with /etc/os-release and /usr/lib/os-release hidden behind
+ * overlays in a private mount namespace (test/fixtures/README.md); once with
+ * lsb_release left in place (it reads os-release, so it says n/a), once
+ * without it.
+ */
+describe.each(['debian-12-bookworm-no-os-release', 'debian-12-bookworm-no-os-release-no-lsb'])(
+  'os probe on %s',
+  (system) => {
+    it('falls back to /etc/debian_version', () => {
+      expect(parse(system)).toEqual({
+        id: 'debian',
+        name: null,
+        version: null,
+        versionId: '12.11',
+        prettyName: null,
+        kernel: '6.18.44-fc-v595',
+        arch: 'x86_64',
+      });
+    });
+  },
+);
+
+describe('os release files other than os-release (documented formats)', () => {
+  const noOsRelease = (body: string) =>
+    osProbe.parse(ok(`@@kernel 2.6.32\n@@arch x86_64\n@@no-os-release\n${body}`)).os;
+
+  it('reads a Red Hat style release line, preferring it to the generic redhat-release', () => {
+    const body =
+      '@@release-file /etc/centos-release\nCentOS release 6.10 (Final)\n\n' +
+      '@@release-file /etc/redhat-release\nCentOS release 6.10 (Final)\n\n' +
+      '@@release-file /etc/system-release\nCentOS release 6.10 (Final)\n\n';
+    expect(noOsRelease(body)).toMatchObject({
+      id: 'centos',
+      name: 'CentOS',
+      versionId: '6.10',
+      prettyName: 'CentOS release 6.10 (Final)',
+      kernel: '2.6.32',
+    });
+  });
+
+  it('reads /etc/lsb-release when no distribution file says more', () => {
+    const body =
+      '@@release-file /etc/lsb-release\nDISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\n' +
+      'DISTRIB_CODENAME=trusty\nDISTRIB_DESCRIPTION="Ubuntu 14.04.6 LTS"\n\n';
+    expect(noOsRelease(body)).toMatchObject({
+      id: 'ubuntu',
+      name: 'Ubuntu',
+      versionId: '14.04',
+      prettyName: 'Ubuntu 14.04.6 LTS',
+    });
   });
 });
 

@@ -14,18 +14,34 @@ describe('packages probe on dpkg', () => {
     expect(info?.manager).toBe('dpkg');
     expect(info?.count).toBe(766);
     expect(info?.items).toHaveLength(766);
-    expect(info?.items).toContainEqual({ name: 'bash', version: '5.2.15-2+b8', arch: 'amd64' });
-    expect(info?.items).toContainEqual({ name: 'adduser', version: '3.134', arch: 'all' });
+    expect(info?.items).toContainEqual({
+      name: 'bash',
+      version: '5.2.15-2+b8',
+      arch: 'amd64',
+      state: 'installed',
+    });
+    expect(info?.items).toContainEqual({
+      name: 'adduser',
+      version: '3.134',
+      arch: 'all',
+      state: 'installed',
+    });
   });
 
   it('keeps epochs in versions (Debian 11 minbase)', () => {
     const info = packages('debian-11-bullseye-chroot');
     expect(info?.count).toBe(96);
-    expect(info?.items).toContainEqual({ name: 'dpkg', version: '1.20.13', arch: 'amd64' });
+    expect(info?.items).toContainEqual({
+      name: 'dpkg',
+      version: '1.20.13',
+      arch: 'amd64',
+      state: 'installed',
+    });
     expect(info?.items).toContainEqual({
       name: 'bsdutils',
       version: '1:2.36.1-8+deb11u2',
       arch: 'amd64',
+      state: 'installed',
     });
   });
 
@@ -71,12 +87,12 @@ describe('packages probe on rpm', () => {
       manager: 'rpm',
       count: 6,
       items: [
-        { name: 'gpg-pubkey', version: 'f0ea4645-6b02daf8', arch: null },
-        { name: 'hs-epoch', version: '2:1.4.0-1.el9', arch: 'x86_64' },
-        { name: 'hs-epoch0', version: '0:7.2-3.el9_4', arch: 'x86_64' },
-        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'i686' },
-        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'x86_64' },
-        { name: 'hs-noarch', version: '0.3-2.fc40', arch: 'noarch' },
+        { name: 'gpg-pubkey', version: 'f0ea4645-6b02daf8', arch: null, state: null },
+        { name: 'hs-epoch', version: '2:1.4.0-1.el9', arch: 'x86_64', state: null },
+        { name: 'hs-epoch0', version: '0:7.2-3.el9_4', arch: 'x86_64', state: null },
+        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'i686', state: null },
+        { name: 'hs-multi', version: '5.0.1-1.el9', arch: 'x86_64', state: null },
+        { name: 'hs-noarch', version: '0.3-2.fc40', arch: 'noarch', state: null },
       ],
     });
   });
@@ -103,9 +119,9 @@ describe('packages probe on pacman', () => {
       manager: 'pacman',
       count: 3,
       items: [
-        { name: 'hs-pac-any', version: '0.3-2', arch: null },
-        { name: 'hs-pac-beta', version: '1.2.3beta1.r4.gabc1234-1.1', arch: null },
-        { name: 'hs-pac-epoch', version: '1:2.0.1-3', arch: null },
+        { name: 'hs-pac-any', version: '0.3-2', arch: null, state: null },
+        { name: 'hs-pac-beta', version: '1.2.3beta1.r4.gabc1234-1.1', arch: null, state: null },
+        { name: 'hs-pac-epoch', version: '1:2.0.1-3', arch: null, state: null },
       ],
     });
   });
@@ -121,8 +137,8 @@ describe('packages probe on apk (constructed input)', () => {
     const stdout =
       '@@manager apk\nP:musl\nV:1.2.5-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r29\nA:x86_64\n\n';
     expect(packagesProbe.parse(ok(stdout)).packages?.items).toEqual([
-      { name: 'busybox', version: '1.36.1-r29', arch: 'x86_64' },
-      { name: 'musl', version: '1.2.5-r0', arch: 'x86_64' },
+      { name: 'busybox', version: '1.36.1-r29', arch: 'x86_64', state: null },
+      { name: 'musl', version: '1.2.5-r0', arch: 'x86_64', state: null },
     ]);
   });
 });
@@ -185,5 +201,35 @@ describe('packages probe on this machine', () => {
     const installed = listed.split('\n').filter((line) => /^[a-z]i/.test(line)).length;
     expect(info?.manager).toBe('dpkg');
     expect(info?.count).toBe(installed);
+  });
+});
+
+/*
+ * Debian 12 with a modified copy of /var/lib/dpkg/status bind-mounted in a
+ * private mount namespace (test/fixtures/README.md): curl "install ok
+ * unpacked", less "install ok half-configured", rsync "install reinstreq
+ * half-installed", wget "hold ok installed"; the other 778 as installed.
+ */
+describe('packages probe on dpkg states other than installed', () => {
+  const info = packages('debian-12-bookworm-dpkg-states');
+  const item = (name: string) => info?.items.find((p) => p.name === name);
+
+  it('lists unpacked, half-configured and half-installed packages with their state', () => {
+    expect(item('curl')).toEqual({
+      name: 'curl',
+      version: '7.88.1-10+deb12u14',
+      arch: 'amd64',
+      state: 'unpacked',
+    });
+    expect(item('less')?.state).toBe('half-configured');
+    expect(item('rsync')?.state).toBe('half-installed');
+    expect(item('wget')?.state).toBe('installed');
+  });
+
+  it('counts every package with files on disk', () => {
+    const lines = fixture('debian-12-bookworm-dpkg-states', 'packages').stdout.split('\n');
+    const withFiles = lines.filter((l) => /\t[a-z][iUFHWt].?$/.test(l));
+    expect(withFiles).toHaveLength(782);
+    expect(info?.count).toBe(782);
   });
 });

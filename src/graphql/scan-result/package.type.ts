@@ -8,4 +8,10 @@ export class Package {
   version!: string;
   @Field(() => String, { nullable: true })
   arch!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The package manager's state word: dpkg's `installed`, `unpacked`, `half-configured`, `half-installed`, `triggers-awaited`, `triggers-pending`. Null for rpm, apk and pacman, which list only installed packages.",
+  })
+  state?: string | null;
 }
