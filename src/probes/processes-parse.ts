@@ -1,5 +1,6 @@
 import type { ProcessInfo } from '../domain/result';
-import { bytesFromHex, commandFromCmdline, decodeUtf8 } from './bytes';
+import { decodeUtf8 } from '../util/utf8';
+import { bytesFromHex, commandFromCmdline } from './bytes';
 import type { Section } from './output';
 import { kibToBytes } from './output';
 

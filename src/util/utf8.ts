@@ -1,7 +1,7 @@
 const strict = new TextDecoder('utf-8', { fatal: true });
 
 /** Length of the UTF-8 sequence at `i` if it is well-formed (RFC 3629), else 0. */
-function sequenceLength(b: Uint8Array, i: number): number {
+export function utf8SequenceLength(b: Uint8Array, i: number): number {
   const c = b[i]!;
   if (c < 0x80) return 1;
   const cont = (k: number): boolean => i + k < b.length && (b[i + k]! & 0xc0) === 0x80;
@@ -41,7 +41,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
   let start = 0;
   let i = 0;
   while (i < bytes.length) {
-    const n = sequenceLength(bytes, i);
+    const n = utf8SequenceLength(bytes, i);
     if (n > 0) {
       i += n;
       continue;
