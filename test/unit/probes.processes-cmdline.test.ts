@@ -1,6 +1,7 @@
 import type { ProcessInfo } from '../../src/domain/result';
-import { commandFromCmdline, decodeUtf8 } from '../../src/probes/bytes';
+import { commandFromCmdline } from '../../src/probes/bytes';
 import { processesProbe } from '../../src/probes/processes';
+import { decodeUtf8 } from '../../src/util/utf8';
 import { fixture } from './probes.helpers';
 
 /*
