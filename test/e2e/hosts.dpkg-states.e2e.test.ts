@@ -17,8 +17,8 @@ const STATUS_FILE = '/var/lib/dpkg/status';
 const ON_DISK = /^.[iUFWt]/;
 /** What each chosen package is set to, and the abbreviation dpkg-query then prints. */
 const STATES = [
-  { status: 'install ok half-configured', abbrev: 'iF' },
-  { status: 'install ok unpacked', abbrev: 'iU' },
+  { status: 'install ok half-configured', abbrev: 'iF', state: 'half-configured' },
+  { status: 'install ok unpacked', abbrev: 'iU', state: 'unpacked' },
 ] as const;
 
 const missing = missingForHostStates('dpkg states in a private mount namespace', [
@@ -97,7 +97,9 @@ describe('case 6: dpkg packages half-configured (iF) and unpacked (iU)', () => {
 
   it('lists the half-configured and the unpacked package', () => {
     if (missing) return skipped(missing);
-    const names = scan.result?.packages?.items.map((p) => p.name) ?? [];
-    expect(chosen.filter((name) => !names.includes(name))).toEqual([]);
+    const items = scan.result?.packages?.items ?? [];
+    const found = chosen.map((name) => items.find((p) => p.name === name)?.state ?? 'missing');
+    // With dpkg's own word for the state they are in.
+    expect(found).toEqual(STATES.map((s) => s.state));
   });
 });

@@ -13,7 +13,7 @@ import { ADMIN_TOKEN, type Stack } from './stack';
  * oversized or unreachable filesystem is reported (see oversizedRow and
  * unreachableRow): a field added for that goes here and there, nowhere else.
  */
-export const DISK_FIELDS = 'mount filesystem sizeBytes usedBytes availableBytes usePercent';
+export const DISK_FIELDS = 'mount filesystem sizeBytes usedBytes availableBytes usePercent error';
 
 const SCAN = `query Scan($id: ID!) {
   scan(id: $id) {
@@ -25,7 +25,7 @@ const SCAN = `query Scan($id: ID!) {
       hostname uptimeSeconds
       disks { ${DISK_FIELDS} }
       memory { totalBytes swapTotalBytes availableBytes }
-      packages { manager count items { name version arch } }
+      packages { manager count items { name version arch state } }
       processes { pid user command rssBytes }
       interfaces { name mac mtu addresses { address family prefixLength } }
     }
@@ -39,6 +39,8 @@ export interface DiskRow {
   usedBytes: number | null;
   availableBytes: number | null;
   usePercent: number | null;
+  /** Why the filesystem gave no sizes (it did not answer statfs in time); null when it did. */
+  error: string | null;
 }
 
 export interface ScanStepRow {
@@ -62,7 +64,7 @@ export interface ScanRow {
     packages: {
       manager: string;
       count: number;
-      items: Array<{ name: string; version: string; arch: string | null }>;
+      items: Array<{ name: string; version: string; arch: string | null; state: string | null }>;
     } | null;
     processes: Array<{ pid: number; user: string; command: string; rssBytes: number }> | null;
     interfaces: Array<{ name: string; mac: string | null; mtu: number | null }> | null;
@@ -116,9 +118,9 @@ export function uptimeSeconds(): number {
 }
 
 /**
- * The row reporting a filesystem whose size is beyond 2^53 bytes. It must be
- * a row of its own (the mount is listed, the others with it); how its sizes
- * read is the disk probe's choice, asserted by the caller once known.
+ * The row reporting a filesystem whose size is beyond 2^53 bytes: a row of
+ * its own (the others listed with it), the counts past 2^53 null, the rest
+ * exact (see the disk probe).
  */
 export function oversizedRow(scan: ScanRow, mount: string): DiskRow | undefined {
   return diskRow(scan, mount);
@@ -126,8 +128,7 @@ export function oversizedRow(scan: ScanRow, mount: string): DiskRow | undefined 
 
 /**
  * The row reporting the filesystem at `mount` as unreachable (its statfs
- * never returned). Today's only sign is the row itself: a hung mount has no
- * sizes to list, so any row naming it is the report.
+ * never returned): sizes null, `error` saying why.
  */
 export function unreachableRow(scan: ScanRow, mount: string): DiskRow | undefined {
   return diskRow(scan, mount);
