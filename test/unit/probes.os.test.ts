@@ -72,37 +72,6 @@ describe.each(['debian-12-bookworm-no-os-release', 'debian-12-bookworm-no-os-rel
   },
 );
 
-describe('os release files other than os-release (documented formats)', () => {
-  const noOsRelease = (body: string) =>
-    osProbe.parse(ok(`@@kernel 2.6.32\n@@arch x86_64\n@@no-os-release\n${body}`)).os;
-
-  it('reads a Red Hat style release line, preferring it to the generic redhat-release', () => {
-    const body =
-      '@@release-file /etc/centos-release\nCentOS release 6.10 (Final)\n\n' +
-      '@@release-file /etc/redhat-release\nCentOS release 6.10 (Final)\n\n' +
-      '@@release-file /etc/system-release\nCentOS release 6.10 (Final)\n\n';
-    expect(noOsRelease(body)).toMatchObject({
-      id: 'centos',
-      name: 'CentOS',
-      versionId: '6.10',
-      prettyName: 'CentOS release 6.10 (Final)',
-      kernel: '2.6.32',
-    });
-  });
-
-  it('reads /etc/lsb-release when no distribution file says more', () => {
-    const body =
-      '@@release-file /etc/lsb-release\nDISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\n' +
-      'DISTRIB_CODENAME=trusty\nDISTRIB_DESCRIPTION="Ubuntu 14.04.6 LTS"\n\n';
-    expect(noOsRelease(body)).toMatchObject({
-      id: 'ubuntu',
-      name: 'Ubuntu',
-      versionId: '14.04',
-      prettyName: 'Ubuntu 14.04.6 LTS',
-    });
-  });
-});
-
 describe('os-release value syntax (os-release(5))', () => {
   it.each([
     ['"Debian GNU/Linux"', 'Debian GNU/Linux'],
