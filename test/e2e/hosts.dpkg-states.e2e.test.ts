@@ -13,8 +13,11 @@ import { runScan, type ScanRow } from '../support/scan-result';
 import { type Stack, startStack } from '../support/stack';
 
 const STATUS_FILE = '/var/lib/dpkg/status';
-/** Status letters (the second of `${db:Status-Abbrev}`) of a package whose files are on disk. */
-const ON_DISK = /^.[iUFWt]/;
+/**
+ * Packages with files on disk, by the second letter of `${db:Status-Abbrev}`:
+ * every state but not-installed (n) and config-files (c).
+ */
+const ON_DISK = /^.[^nc ]/;
 /** What each chosen package is set to, and the abbreviation dpkg-query then prints. */
 const STATES = [
   { status: 'install ok half-configured', abbrev: 'iF', state: 'half-configured' },
