@@ -28,6 +28,9 @@ export const SLOW_USER = 'hostscan-slow';
 export const DELAYED_DF_USER = 'hostscan-df-delay';
 export const DF_DELAY_S = 3;
 
+/** A `stat` as on a host whose stat has no -f (see the Match blocks below). */
+const NO_STAT = '#!/bin/sh\necho "stat: simulated lack of -f" >&2\nexit 1\n';
+
 /** The logins with a fake `df` first on their PATH, by the name a stack asks for them. */
 const FAKE_DF_LOGINS = {
   broken: { user: BROKEN_USER, df: '#!/bin/sh\necho "df: simulated failure" >&2\nexit 1\n' },
@@ -157,6 +160,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const bin = path.join(tmp, `${login.user}-bin`);
         mkdirSync(bin);
         writeFileSync(path.join(bin, 'df'), login.df, { mode: 0o755 });
+        // The disk probe asks statfs through `stat -f` where it can, and `df`
+        // only on hosts without it (old BusyBox): a `stat` that fails makes
+        // these logins such hosts, so the fake `df` is what the probe runs.
+        writeFileSync(path.join(bin, 'stat'), NO_STAT, { mode: 0o755 });
         return [`Match User ${login.user}`, `  SetEnv PATH=${bin}:/usr/bin:/bin`];
       });
       sshd = await startSshd({
