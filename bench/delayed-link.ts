@@ -5,15 +5,14 @@
  * Round trips are (time over the link − time on loopback) / RTT: what the
  * link cost, counted in round trips.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 
 import type { Client } from 'graphql-ws';
 
 import { startDelayProxy } from '../test/support/delay-proxy';
 import { followScan, gqlOk } from '../test/support/graphql';
 import type { TestSshd } from '../test/support/sshd';
+import { ansibleSetup } from './ansible';
 
 export interface DelayedLinkContext {
   readonly httpUrl: string;
@@ -23,8 +22,6 @@ export interface DelayedLinkContext {
   /** The client key file, for Ansible. */
   readonly keyPath: string;
 }
-
-const execFileAsync = promisify(execFile);
 
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 50);
 const RUNS = Number(process.env.BENCH_LINK_RUNS ?? 5);
@@ -52,40 +49,6 @@ async function medianScan(ctx: DelayedLinkContext, port: number, type: string): 
   return median(times);
 }
 
-/** One cold `ansible -m setup` run; async, since the proxy lives in this process. */
-async function ansibleSetup(ctx: DelayedLinkContext, port: number): Promise<number> {
-  const t0 = performance.now();
-  await execFileAsync(
-    '/usr/bin/ansible',
-    [
-      'all',
-      '-i',
-      '127.0.0.1,',
-      '-m',
-      'setup',
-      '-u',
-      ctx.sshd.username,
-      '--private-key',
-      ctx.keyPath,
-      '-e',
-      `ansible_port=${port}`,
-      '-e',
-      'ansible_python_interpreter=/usr/bin/python3',
-      '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
-    ],
-    {
-      timeout: 120_000,
-      env: {
-        ...process.env,
-        ANSIBLE_HOST_KEY_CHECKING: 'False',
-        // Cold runs: no ControlPersist master carries one run's connection to the next.
-        ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
-      },
-    },
-  );
-  return performance.now() - t0;
-}
-
 /** The bench rows of this section. */
 export async function delayedLinkRows(ctx: DelayedLinkContext): Promise<Array<[string, string]>> {
   const proxy = await startDelayProxy(ctx.sshd.port, RTT_MS / 2);
@@ -104,7 +67,8 @@ export async function delayedLinkRows(ctx: DelayedLinkContext): Promise<Array<[s
     }
     if (existsSync('/usr/bin/ansible')) {
       const runs: number[] = [];
-      for (let i = 0; i < Math.min(RUNS, 3); i++) runs.push(await ansibleSetup(ctx, proxy.port));
+      for (let i = 0; i < Math.min(RUNS, 3); i++)
+        runs.push(await ansibleSetup(ctx.sshd.username, ctx.keyPath, proxy.port));
       const ansible = median(runs);
       rows.push([
         `ansible -m setup over the same ${link} (median of ${runs.length})`,

@@ -6,7 +6,6 @@
  *
  *   BENCH_SCANS=200 BENCH_CONCURRENCY=8 npm run bench
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { followScan, gqlOk, wsClient } from '../test/support/graphql';
 import { startPortFanIn } from '../test/support/port-fan-in';
 import { startService } from '../test/support/service';
 import { startSshd } from '../test/support/sshd';
+import { ansibleSetup } from './ansible';
 import { delayedLinkRows } from './delayed-link';
 
 const TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -188,36 +188,8 @@ async function main(): Promise<void> {
 
     // 4. Independent fact gatherer, for scale.
     if (existsSync('/usr/bin/ansible')) {
-      const t2 = performance.now();
-      execFileSync(
-        '/usr/bin/ansible',
-        [
-          'all',
-          '-i',
-          '127.0.0.1,',
-          '-m',
-          'setup',
-          '-u',
-          sshd.username,
-          '--private-key',
-          key,
-          '-e',
-          `ansible_port=${sshd.port}`,
-          '-e',
-          'ansible_python_interpreter=/usr/bin/python3',
-          '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
-        ],
-        {
-          stdio: 'ignore',
-          env: {
-            ...process.env,
-            ANSIBLE_HOST_KEY_CHECKING: 'False',
-            // No 60 s ControlPersist master outliving the bench (and its sshd).
-            ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
-          },
-        },
-      );
-      rows.push(['ansible -m setup against the same sshd (one host)', fmt(performance.now() - t2)]);
+      const ms = await ansibleSetup(sshd.username, key, sshd.port);
+      rows.push(['ansible -m setup against the same sshd (one host)', fmt(ms)]);
     }
   } finally {
     await ws.dispose();

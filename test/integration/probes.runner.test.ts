@@ -16,6 +16,15 @@ const probe = (name: string, command: string, extra: Partial<Probe> = {}): Probe
   ...extra,
 });
 
+const connectTo = (sshd: TestSshd): Promise<HostTransport> =>
+  connectSsh({
+    host: sshd.host,
+    port: sshd.port,
+    username: sshd.username,
+    privateKey: sshd.privateKey,
+    hostKeyPolicy: 'tofu',
+  });
+
 const OPTIONS = { defaultTimeoutMs: 5_000, defaultMaxBytes: 64 * 1024 };
 
 async function collect(
@@ -120,13 +129,7 @@ describe('SSH', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    transport = await connectSsh({
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKeyPolicy: 'tofu',
-    });
+    transport = await connectTo(sshd);
   });
   afterAll(async () => {
     await transport?.close();
@@ -155,13 +158,7 @@ describe('SSH through a ForceCommand that gives commands no stdin', () => {
     sshd = await startSshd({
       extraConfig: ['ForceCommand sh -c "$SSH_ORIGINAL_COMMAND" </dev/null'],
     });
-    transport = await connectSsh({
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.privateKey,
-      hostKeyPolicy: 'tofu',
-    });
+    transport = await connectTo(sshd);
   });
   afterAll(async () => {
     await transport?.close();
