@@ -8,7 +8,7 @@ import { packagesProbe } from './packages';
 import type { Probe } from './probe';
 import { processesProbe } from './processes';
 import { rebootProbe } from './reboot';
-import { type UpdatesOptions,updatesProbe } from './updates';
+import { type UpdatesOptions, updatesProbe } from './updates';
 import { uptimeProbe } from './uptime';
 
 export type { CommandOutput, Probe } from './probe';
