@@ -80,6 +80,26 @@ export interface InterfaceInfo {
   addresses: InterfaceAddress[];
 }
 
+/**
+ * One pending update, as the host's package manager reports it with its own
+ * read-only query (see src/probes/updates.ts and docs/patches.md).
+ */
+export interface UpdateItem {
+  name: string;
+  /** The installed version; null when the manager does not say (dnf check-update). */
+  currentVersion: string | null;
+  availableVersion: string;
+  arch: string | null;
+  /** The repository or suite the update comes from (`bookworm-security`, a dnf repo id). */
+  source: string | null;
+  /** True when the update fixes a security issue, by the manager's own metadata. */
+  security: boolean;
+  /** The advisory's severity as the manager spells it (`Important`, `moderate`); null when none. */
+  severity: string | null;
+  /** Advisory ids that name this update (RHSA-…, openSUSE-SU-…); empty when none. */
+  advisoryIds: string[];
+}
+
 export interface ScanResultData {
   os?: OsInfo;
   hostname?: string;
@@ -89,4 +109,10 @@ export interface ScanResultData {
   packages?: PackagesInfo;
   processes?: ProcessInfo[];
   interfaces?: InterfaceInfo[];
+  updates?: UpdateItem[];
+  rebootRequired?: boolean;
+  /** Why a reboot is required: a flag file and the packages it names, a newer kernel, a tool's answer. */
+  rebootReasons?: string[];
+  /** Seconds since the package manager's metadata was last refreshed; null when unknown. */
+  packageListsAge?: number | null;
 }

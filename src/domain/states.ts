@@ -34,6 +34,8 @@ export function isTerminal(status: string): boolean {
 export const ScanType = Object.freeze({
   QUICK: 'QUICK',
   FULL: 'FULL',
+  /** os, then pending updates (read-only), then whether a reboot is required. */
+  PATCHES: 'PATCHES',
 } as const);
 export type ScanType = (typeof ScanType)[keyof typeof ScanType];
 

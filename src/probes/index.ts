@@ -1,4 +1,4 @@
-import type { ScanType } from '../domain/states';
+import { ScanType } from '../domain/states';
 import { diskProbe } from './disk';
 import { hostnameProbe } from './hostname';
 import { interfacesProbe } from './interfaces';
@@ -7,6 +7,8 @@ import { osProbe } from './os';
 import { packagesProbe } from './packages';
 import type { Probe } from './probe';
 import { processesProbe } from './processes';
+import { rebootProbe } from './reboot';
+import { type UpdatesOptions, updatesProbe } from './updates';
 import { uptimeProbe } from './uptime';
 
 export type { CommandOutput, Probe } from './probe';
@@ -18,8 +20,11 @@ export {
   osProbe,
   packagesProbe,
   processesProbe,
+  rebootProbe,
+  updatesProbe,
   uptimeProbe,
 };
+export type { UpdatesOptions };
 
 export const QUICK_PROBES: readonly Probe[] = Object.freeze([
   osProbe,
@@ -36,7 +41,19 @@ export const FULL_PROBES: readonly Probe[] = Object.freeze([
   interfacesProbe,
 ]);
 
-/** The probes a scan of this type runs, in order. */
-export function probesFor(type: ScanType): readonly Probe[] {
-  return type === 'FULL' ? FULL_PROBES : QUICK_PROBES;
+/** PATCHES: os, then pending updates (read-only by default), then whether a reboot is due. */
+export function patchesProbes(options: UpdatesOptions = {}): readonly Probe[] {
+  return Object.freeze([osProbe, updatesProbe(options), rebootProbe]);
+}
+
+/** The probes a scan of this type runs, in order; `options` reach the updates probe. */
+export function probesFor(type: ScanType, options: UpdatesOptions = {}): readonly Probe[] {
+  switch (type) {
+    case ScanType.FULL:
+      return FULL_PROBES;
+    case ScanType.PATCHES:
+      return patchesProbes(options);
+    default:
+      return QUICK_PROBES;
+  }
 }

@@ -26,6 +26,7 @@ export interface ScanRow {
   completed_at: Date | null;
   requested_by: string;
   pool: string;
+  refresh_metadata: boolean;
 }
 
 export interface ScanEventRow {

@@ -12,7 +12,7 @@
 export const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
   timeout_seconds, attempt, max_attempts, worker_id, lease_expires_at, progress, current_step,
   last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
-  requested_by, pool`;
+  requested_by, pool, refresh_metadata`;
 
 /**
  * Appends the event for the scan row(s) in CTE `s` and returns those rows.
@@ -37,12 +37,12 @@ function withEvent(update: string, messageParam: string, skipSteps = false): str
  * Creates the PENDING scan with its first event (seq 1). $1 id, $2 host_id,
  * $3 type, $4 transport, $5 username, $6 credential_id, $7 priority,
  * $8 timeout_seconds, $9 idempotency_key, $10 requested_by, $11 max_attempts,
- * $12 pool.
+ * $12 pool, $13 refresh_metadata.
  */
 export const INSERT_SCAN = `with s as (
     insert into scans (id, host_id, type, status, transport, username, credential_id, priority,
-      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq, pool)
-    values ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)
+      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq, pool, refresh_metadata)
+    values ($1, $2, $3, 'PENDING', $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)
     returning ${SCAN_COLUMNS}),
   e as (insert into scan_events (scan_id, seq, status, step, progress, message)
         select id, 1, status, null, 0, 'queued' from s)

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
 import { PG_ERROR, pgConstraint, pgErrorCode } from '../db/pg-errors';
-import { isTerminal, TERMINAL_STATUSES, Transport } from '../domain/states';
+import { isTerminal, ScanType, TERMINAL_STATUSES, Transport } from '../domain/states';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { apiError, badInput, notFound } from './errors';
@@ -61,6 +61,9 @@ export class ScanService {
     const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
     const pool = validatePool(input.pool); // the worker pool
+    const refreshMetadata = input.refreshMetadata === true;
+    if (refreshMetadata && input.type !== ScanType.PATCHES)
+      throw badInput('refreshMetadata', 'applies to PATCHES scans only');
     const credentialId = input.target.credentialId ?? null;
     if (credentialId !== null) {
       const found = isUuid(credentialId)
@@ -90,6 +93,7 @@ export class ScanService {
         principal.name,
         this.defaults.maxAttempts,
         pool,
+        refreshMetadata,
       ]);
       return scanFromRow(res.rows[0]!);
     } catch (e) {

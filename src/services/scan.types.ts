@@ -21,6 +21,8 @@ export interface ScanRecord {
   timeoutSeconds: number;
   /** The worker pool that may run the scan. */
   pool: string;
+  /** PATCHES: the package manager's metadata is refreshed before the query. */
+  refreshMetadata: boolean;
   requestedBy: string;
   workerId: string | null;
   username: string | null;
@@ -50,6 +52,8 @@ export interface StartScanRequest {
   readonly idempotencyKey?: string | null;
   readonly priority?: number | null;
   readonly pool?: string | null;
+  /** PATCHES only: refresh package metadata first, where the login may. Default false. */
+  readonly refreshMetadata?: boolean | null;
 }
 
 /** Which scans a listing returns; every set criterion must match. */

@@ -38,7 +38,7 @@ export async function executeScan(
 ): Promise<void> {
   const { config, log } = deps;
   const scan = lease.scan;
-  const probes = probesFor(scan.type);
+  const probes = probesFor(scan.type, { refreshMetadata: scan.refresh_metadata });
   const total = probes.length;
   const deadline = AbortSignal.timeout(scan.timeout_seconds * 1000);
   const signal = AbortSignal.any([stop, deadline]);

@@ -28,6 +28,8 @@ const SCAN = `query Scan($id: ID!) {
       packages { manager count items { name version arch state } }
       processes { pid user command rssBytes }
       interfaces { name mac mtu addresses { address family prefixLength } }
+      updates { name currentVersion availableVersion arch source security severity advisoryIds }
+      rebootRequired rebootReasons packageListsAge
     }
   }
 }`;
@@ -41,6 +43,18 @@ export interface DiskRow {
   usePercent: number | null;
   /** Why the filesystem gave no sizes (it did not answer statfs in time); null when it did. */
   error: string | null;
+}
+
+/** One pending update as the API serves it (PATCHES). */
+export interface UpdateRow {
+  name: string;
+  currentVersion: string | null;
+  availableVersion: string;
+  arch: string | null;
+  source: string | null;
+  security: boolean;
+  severity: string | null;
+  advisoryIds: string[];
 }
 
 export interface ScanStepRow {
@@ -68,6 +82,10 @@ export interface ScanRow {
     } | null;
     processes: Array<{ pid: number; user: string; command: string; rssBytes: number }> | null;
     interfaces: Array<{ name: string; mac: string | null; mtu: number | null }> | null;
+    updates: UpdateRow[] | null;
+    rebootRequired: boolean | null;
+    rebootReasons: string[] | null;
+    packageListsAge: number | null;
   } | null;
 }
 
@@ -75,10 +93,11 @@ export interface ScanRow {
 export async function runScan(
   stack: Stack,
   target: Record<string, unknown>,
-  type: 'QUICK' | 'FULL',
+  type: 'QUICK' | 'FULL' | 'PATCHES',
   timeoutMs = 90_000,
+  extra: Record<string, unknown> = {},
 ): Promise<ScanRow> {
-  const id = await stack.startScan({ target, type });
+  const id = await stack.startScan({ target, type, ...extra });
   await stack.follow(id, timeoutMs);
   const data = await gqlOk<{ scan: ScanRow }>(stack.service.httpUrl, ADMIN_TOKEN, SCAN, { id });
   return data.scan;

@@ -16,7 +16,7 @@ import { HostEntity } from './host.entity';
   name: 'scans_status_check',
   expression: `status in ('PENDING','RUNNING','COMPLETED','PARTIAL','FAILED','CANCELLED')`,
 })
-@Check({ name: 'scans_type_check', expression: `type in ('QUICK','FULL')` })
+@Check({ name: 'scans_type_check', expression: `type in ('QUICK','FULL','PATCHES')` })
 @Check({ name: 'scans_transport_check', expression: `transport in ('SSH','LOCAL')` })
 @Check({ name: 'scans_progress_check', expression: 'progress between 0 and 100' })
 @Check({ name: 'scans_pool_check', expression: `pool ~ '^[a-z0-9][a-z0-9._-]{0,62}$'` })
@@ -75,6 +75,10 @@ export class ScanEntity {
   /** Only workers serving this pool (WORKER_POOLS) claim the scan. */
   @Property({ type: 'text', default: 'default' })
   pool: string = 'default';
+
+  /** PATCHES only: refresh the package manager's metadata before listing updates. */
+  @Property({ type: 'boolean', default: false })
+  refreshMetadata: boolean = false;
 
   @Property({ type: 'text', nullable: true })
   idempotencyKey: string | null = null;

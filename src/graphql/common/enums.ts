@@ -15,7 +15,8 @@ registerEnumType(ScanStatus, { name: 'ScanStatus', description: 'Where a scan is
 registerEnumType(ScanType, {
   name: 'ScanType',
   description:
-    'QUICK: os, hostname, uptime, disk, memory. FULL: QUICK + packages, processes, interfaces.',
+    'QUICK: os, hostname, uptime, disk, memory. FULL: QUICK + packages, processes, interfaces. ' +
+    'PATCHES: os, updates (pending updates, read-only), reboot (whether a reboot is required).',
 });
 registerEnumType(Transport, {
   name: 'Transport',

@@ -7,6 +7,7 @@ import { NetworkInterface } from './network-interface.type';
 import { OsInfo } from './os-info.type';
 import { Packages } from './packages.type';
 import { Process } from './process.type';
+import { Update } from './update.type';
 
 @ObjectType({
   description: 'What the probes found. A field is null when its probe did not run or failed.',
@@ -28,4 +29,20 @@ export class ScanResult {
   processes?: Process[];
   @Field(() => [NetworkInterface], { nullable: true })
   interfaces?: NetworkInterface[];
+  @Field(() => [Update], { nullable: true, description: 'PATCHES: pending updates.' })
+  updates?: Update[];
+  @Field(() => Boolean, { nullable: true, description: 'PATCHES: whether a reboot is required.' })
+  rebootRequired?: boolean;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "PATCHES: why a reboot is required: a flag file and the packages it names, a newer installed kernel than the running one, a tool's answer. Empty when none.",
+  })
+  rebootReasons?: string[];
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description:
+      'PATCHES: seconds since the package manager\'s metadata was last refreshed (how fresh "available" is); null when unknown.',
+  })
+  packageListsAge?: number | null;
 }

@@ -47,6 +47,11 @@ export class Scan implements ScanRecord {
   @Field(() => String, { description: 'Worker pool that may run the scan.' })
   pool!: string;
 
+  @Field(() => Boolean, {
+    description: 'PATCHES: whether the package metadata was to be refreshed before listing.',
+  })
+  refreshMetadata!: boolean;
+
   @Field(() => String, { description: 'Name of the API key that started the scan.' })
   requestedBy!: string;
 

@@ -37,4 +37,11 @@ export class StartScanInput implements StartScanRequest {
       'Worker pool that may run the scan (workers serve the pools in their WORKER_POOLS); "default" when unset.',
   })
   pool?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'PATCHES only: refresh the package metadata first (apt-get update, dnf/yum makecache, zypper refresh) where the login is root; never pacman -Sy. False by default: the scan changes nothing on the host.',
+  })
+  refreshMetadata?: boolean | null;
 }
