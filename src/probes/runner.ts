@@ -35,6 +35,24 @@ export async function* runProbes(
   probes: readonly Probe[],
   options: RunProbesOptions,
 ): AsyncGenerator<ProbeEvent> {
+  // A run that ends early may already have said the next probe started (its
+  // begin marker came first); the run after it starts that probe again.
+  const started = new Set<number>();
+  for await (const event of allRuns(transport, probes, options)) {
+    if (event.kind === 'start') {
+      if (started.has(event.index)) continue;
+      started.add(event.index);
+    }
+    yield event;
+  }
+}
+
+/** Script runs (and the fallback) until every probe is reported or the signal aborts. */
+async function* allRuns(
+  transport: HostTransport,
+  probes: readonly Probe[],
+  options: RunProbesOptions,
+): AsyncGenerator<ProbeEvent> {
   let next = 0;
   let framesSeen = false;
   while (next < probes.length && !options.signal.aborted) {

@@ -4,6 +4,7 @@
  * `sh -s` wrote for two probes) shows the order of events does not depend on
  * which stream arrives first.
  */
+import { ScanError, ScanErrorCode } from '../../src/domain/errors';
 import type { Probe } from '../../src/probes';
 import { type ProbeEvent, runProbes } from '../../src/probes/runner';
 import type { HostTransport, StreamOptions } from '../../src/transport';
@@ -68,4 +69,43 @@ it('reports every probe in order when all of stdout comes before stderr', async 
 
 it('reports every probe in order when all of stderr comes before stdout', async () => {
   expect(await events(replaying('stderr'))).toEqual(EXPECTED);
+});
+
+it('says a probe started once when the run that saw its begin marker ends early', async () => {
+  let calls = 0;
+  const transport: HostTransport = {
+    hostKeyFingerprint: null,
+    exec: () => Promise.reject(new Error('not used')),
+    async stream(_command: string, options: StreamOptions) {
+      calls += 1;
+      const script = String(options.stdin);
+      const marker = /M=(\S+)/.exec(script)![1]!;
+      const indexes = [...script.matchAll(/^p (\d+) /gm)].map((m) => Number(m[1]));
+      const frame = (i: number, body: string) =>
+        `\n${marker} B ${i}\n${body}\n${marker} E ${i} 0\n`;
+      if (calls === 1) {
+        // stderr runs ahead to probe 1; stdout is still in probe 0 when the channel fails.
+        options.onData('stderr', Buffer.from(indexes.map((i) => frame(i, '')).join('')));
+        options.onData('stdout', Buffer.from(`\n${marker} B 0\npartial`));
+        throw new ScanError(ScanErrorCode.OUTPUT_LIMIT, 'the run wrote more than its budget');
+      }
+      for (const stream of ['stdout', 'stderr'] as const) {
+        options.onData(
+          stream,
+          Buffer.from(indexes.map((i) => frame(i, stream === 'stdout' ? `${i}` : '')).join('')),
+        );
+      }
+      return { stdout: '', stderr: '', exitCode: 0, durationMs: 1 };
+    },
+    close: async () => undefined,
+  };
+  expect(await events(transport)).toEqual([
+    'start 0',
+    'failed 0',
+    'start 1',
+    'output 1 0 "1" ""',
+    'start 2',
+    'output 2 0 "2" ""',
+  ]);
+  expect(calls).toBe(2);
 });
