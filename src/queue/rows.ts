@@ -26,6 +26,8 @@ export interface ScanRow {
   completed_at: Date | null;
   requested_by: string;
   pool: string;
+  /** Changes since the previous finished scan of the host and type; null when none was compared. */
+  change_count: number | null;
 }
 
 export interface ScanEventRow {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 
 import { diffResults, type ScanChanges } from '../../src/domain/changes';
-import { capturedResult, packageLines } from './changes.fixtures';
+import { capturedResult, packageLines } from '../support/captured-result';
 
 const BULLSEYE_CHROOT = 'debian-11-bullseye-chroot';
 const BULLSEYE_OVERLAY = 'debian-11-bullseye-overlay-root';

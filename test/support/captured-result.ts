@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import type { ScanResultData } from '../../src/domain/result';
 import { FULL_PROBES } from '../../src/probes';
-import { fixture } from './probes.helpers';
+import { fixture } from '../unit/probes.helpers';
 
 /**
  * The result a FULL scan would have stored on a captured system: every probe
