@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 
 import { HostEntity, ScanAttemptEntity, ScanResultEntity, ScanStepEntity } from '../db/entities';
+import type { ScanChanges } from '../domain/changes';
 import type { ScanResultData } from '../domain/result';
 
 /**
@@ -12,6 +13,7 @@ export interface Loaders {
   hostById: DataLoader<string, HostEntity | null>;
   stepsByScanId: DataLoader<string, ScanStepEntity[]>;
   resultByScanId: DataLoader<string, ScanResultData | null>;
+  changesByScanId: DataLoader<string, ScanChanges | null>;
   attemptsByScanId: DataLoader<string, ScanAttemptEntity[]>;
   /** Forget cached rows (between events of one subscription). */
   clearAll(): void;
@@ -42,6 +44,16 @@ export function createLoaders(em: EntityManager): Loaders {
     const byScan = new Map(results.map((r) => [r.scan.id, r.data]));
     return ids.map((id) => byScan.get(id) ?? null);
   });
+  // `changes` is lazy on the entity: only this loader reads it.
+  const changesByScanId = new DataLoader<string, ScanChanges | null>(async (ids) => {
+    const results = await em.find(
+      ScanResultEntity,
+      { scan: { $in: [...ids] } },
+      { populate: ['changes'], refresh: true },
+    );
+    const byScan = new Map(results.map((r) => [r.scan.id, r.changes]));
+    return ids.map((id) => byScan.get(id) ?? null);
+  });
   const attemptsByScanId = new DataLoader<string, ScanAttemptEntity[]>(async (ids) => {
     const rows = await em.find(
       ScanAttemptEntity,
@@ -56,12 +68,14 @@ export function createLoaders(em: EntityManager): Loaders {
     hostById,
     stepsByScanId,
     resultByScanId,
+    changesByScanId,
     attemptsByScanId,
     clearAll() {
       attemptsByScanId.clearAll();
       hostById.clearAll();
       stepsByScanId.clearAll();
       resultByScanId.clearAll();
+      changesByScanId.clearAll();
       em.clear();
     },
   };

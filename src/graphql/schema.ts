@@ -9,12 +9,14 @@ import { authChecker } from './auth/auth-checker';
 import { CredentialResolver } from './credential/credential.resolver';
 import { HostResolver } from './host/host.resolver';
 import { ScanResolver } from './scan/scan.resolver';
+import { ScanProgressEventResolver } from './scan/scan-event.resolver';
 import { ScanSubscriptionResolver } from './scan/scan-subscription.resolver';
 import { WorkerResolver } from './worker/worker.resolver';
 
 export const RESOLVERS = [
   ScanResolver,
   ScanSubscriptionResolver,
+  ScanProgressEventResolver,
   HostResolver,
   ApiKeyResolver,
   CredentialResolver,

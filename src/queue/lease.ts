@@ -9,6 +9,7 @@ import { ScanStatus, StepStatus } from '../domain/states';
 import type { Logger } from '../logger';
 import { sleep } from '../util/async';
 import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
+import { storeChanges } from './changes';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
 
@@ -187,7 +188,7 @@ export class Lease {
     });
   }
 
-  /** Ends the attempt with a terminal status; steps that never ran become SKIPPED. */
+  /** Ends the attempt with a terminal status and its changes (storeChanges); unrun steps become SKIPPED. */
   async finish(outcome: FinishOptions): Promise<ScanRow> {
     const { status, progress, failure, message } = outcome;
     let row: ScanRow | undefined;
@@ -195,6 +196,7 @@ export class Lease {
     try {
       await this.inTransaction(async (c) => {
         await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
+        const changeCount = await storeChanges(c, this.id, status);
         const res = await c.query<ScanRow>(sql.FINISH_SCAN, [
           ...this.fence(),
           status,
@@ -202,6 +204,7 @@ export class Lease {
           failure?.message ?? null,
           progress,
           message,
+          changeCount,
         ]);
         row = res.rows[0];
       });

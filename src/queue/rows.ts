@@ -27,6 +27,8 @@ export interface ScanRow {
   requested_by: string;
   pool: string;
   refresh_metadata: boolean;
+  /** Changes since the previous finished scan of the host and type; null when none was compared. */
+  change_count: number | null;
 }
 
 export interface ScanEventRow {

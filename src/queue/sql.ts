@@ -12,7 +12,7 @@
 export const SCAN_COLUMNS = `id, host_id, type, status, transport, username, credential_id, priority,
   timeout_seconds, attempt, max_attempts, worker_id, lease_expires_at, progress, current_step,
   last_seq, error_code, error_message, cancel_requested_at, created_at, started_at, completed_at,
-  requested_by, pool, refresh_metadata`;
+  requested_by, pool, refresh_metadata, change_count`;
 
 /**
  * Appends the event for the scan row(s) in CTE `s` and returns those rows.
@@ -72,7 +72,7 @@ export const CLAIM_SCAN = withEvent(
   `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
      lease_expires_at = now() + $2 * interval '1 millisecond',
      started_at = now(), completed_at = null, progress = 0, current_step = null,
-     error_code = null, error_message = null, last_seq = last_seq + 1
+     error_code = null, error_message = null, change_count = null, last_seq = last_seq + 1
    where id = (
      select c.id from scans c join hosts h on h.id = c.host_id
      where c.status = 'PENDING' and c.run_after <= now()
@@ -129,12 +129,33 @@ export const MERGE_RESULT = `insert into scan_results (scan_id, data, updated_at
 export const CLEAR_RESULT = `delete from scan_results where scan_id = $1`;
 
 /**
+ * What a finishing scan is compared with: its own result, and the previous
+ * finished (COMPLETED or PARTIAL) scan of the same host and type with that
+ * scan's result. Newest by created_at: one scan per host and type is active
+ * at a time, so creation order is finishing order, and scans_host_idx
+ * serves it. $1 scan id.
+ */
+export const RESULTS_TO_COMPARE = `select cur.data as current, p.id as previous_id, prev.data as previous
+  from scans s
+  left join scan_results cur on cur.scan_id = s.id
+  left join lateral (select o.id from scans o
+      where o.host_id = s.host_id and o.type = s.type and o.id <> s.id
+        and o.status in ('COMPLETED','PARTIAL')
+      order by o.created_at desc, o.id desc limit 1) p on true
+  left join scan_results prev on prev.scan_id = p.id
+  where s.id = $1`;
+
+/** $1 scan id, $2 the ScanChanges document (jsonb). */
+export const STORE_CHANGES = `update scan_results set changes = $2 where scan_id = $1`;
+
+/**
  * Ends the fenced attempt. $1 id, $2 attempt, $3 worker_id, $4 status,
- * $5 error_code, $6 error_message, $7 progress, $8 message.
+ * $5 error_code, $6 error_message, $7 progress, $8 message, $9 change_count.
  */
 export const FINISH_SCAN = withEvent(
   `update scans set status = $4, error_code = $5, error_message = $6, progress = $7,
-     current_step = null, completed_at = now(), lease_expires_at = null, last_seq = last_seq + 1
+     current_step = null, completed_at = now(), lease_expires_at = null, change_count = $9,
+     last_seq = last_seq + 1
    where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
   '$8::text',
 );

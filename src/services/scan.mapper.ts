@@ -28,6 +28,7 @@ export function scanFromRow(r: ScanRow): ScanRecord {
     startedAt: r.started_at,
     completedAt: r.completed_at,
     cancelRequestedAt: r.cancel_requested_at,
+    changeCount: r.change_count,
   };
 }
 
@@ -56,5 +57,6 @@ export function scanFromEntity(e: ScanEntity): ScanRecord {
     startedAt: e.startedAt,
     completedAt: e.completedAt,
     cancelRequestedAt: e.cancelRequestedAt,
+    changeCount: e.changeCount,
   };
 }

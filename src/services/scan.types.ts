@@ -33,6 +33,8 @@ export interface ScanRecord {
   startedAt: Date | null;
   completedAt: Date | null;
   cancelRequestedAt: Date | null;
+  /** Changes since the previous finished scan of the host and type; null when none was compared. */
+  changeCount: number | null;
 }
 
 /** Where and how to scan: the target of a start request. */

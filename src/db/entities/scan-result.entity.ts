@@ -1,5 +1,6 @@
 import { Entity, OneToOne, Property } from '@mikro-orm/core';
 
+import type { ScanChanges } from '../../domain/changes';
 import type { ScanResultData } from '../../domain/result';
 import { ScanEntity } from './scan.entity';
 
@@ -19,6 +20,14 @@ export class ScanResultEntity {
 
   @Property({ type: 'json' })
   data: ScanResultData = {};
+
+  /**
+   * What changed since the previous finished scan of the same host and type,
+   * written once by the worker with the terminal state (src/queue/changes.ts).
+   * Lazy: only `Scan.changes` reads it.
+   */
+  @Property({ type: 'json', nullable: true, lazy: true })
+  changes: ScanChanges | null = null;
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date = new Date();

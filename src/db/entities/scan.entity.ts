@@ -129,4 +129,12 @@ export class ScanEntity {
 
   @Property({ type: 'timestamptz', nullable: true })
   completedAt: Date | null = null;
+
+  /**
+   * How many changes since the previous finished scan of the same host and
+   * type (the list is ScanResultEntity.changes); null for the host's first
+   * scan and for a scan that did not finish COMPLETED or PARTIAL.
+   */
+  @Property({ type: 'integer', nullable: true })
+  changeCount: number | null = null;
 }

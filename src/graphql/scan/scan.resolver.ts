@@ -12,12 +12,14 @@ import {
   Root,
 } from 'type-graphql';
 
+import type { ScanChanges as ScanChangesData } from '../../domain/changes';
 import type { ScanResultData } from '../../domain/result';
 import { notFound } from '../../services/errors';
 import { Role, type ScanErrorCode } from '../common/enums';
 import { PageArgs } from '../common/page.args';
 import type { AppContext } from '../context';
 import { Host } from '../host/host.type';
+import { ScanChanges } from '../scan-changes/scan-changes.type';
 import { ScanResult } from '../scan-result/scan-result.type';
 import { Scan } from './scan.type';
 import { ScanAttempt } from './scan-attempt.type';
@@ -135,6 +137,17 @@ export class ScanResolver {
   })
   async result(@Root() scan: Scan, @Ctx() ctx: AppContext): Promise<ScanResultData | null> {
     return ctx.loaders.resultByScanId.load(scan.id);
+  }
+
+  @FieldResolver(() => ScanChanges, {
+    nullable: true,
+    description:
+      'What changed since the previous finished scan of the same host and type; null for the host’s first, and for a scan that did not end COMPLETED or PARTIAL.',
+  })
+  async changes(@Root() scan: Scan, @Ctx() ctx: AppContext): Promise<ScanChangesData | null> {
+    // Stored only with a count: no read for the scans that have none.
+    if (scan.changeCount === null) return null;
+    return ctx.loaders.changesByScanId.load(scan.id);
   }
 
   @FieldResolver(() => ScanErrorInfo, {

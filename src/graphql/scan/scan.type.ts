@@ -81,4 +81,11 @@ export class Scan implements ScanRecord {
 
   @Field(() => GraphQLDateTimeISO, { nullable: true })
   cancelRequestedAt!: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'How many changes `changes` lists; null where it is null (the host’s first finished scan of this type, or a scan that did not end COMPLETED or PARTIAL).',
+  })
+  changeCount!: number | null;
 }
