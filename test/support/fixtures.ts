@@ -56,6 +56,7 @@ export async function insertScan(db: Queryable, options: InsertScanOptions = {})
     options.requestedBy ?? 'test',
     options.maxAttempts ?? 3,
     options.pool ?? 'default',
+    false, // refresh_metadata
   ]);
   return res.rows[0]!;
 }
