@@ -86,7 +86,7 @@ export interface InterfaceInfo {
  */
 export interface UpdateItem {
   name: string;
-  /** The installed version; null when the manager does not say (dnf check-update). */
+  /** The installed version; null when the manager does not say. */
   currentVersion: string | null;
   availableVersion: string;
   arch: string | null;

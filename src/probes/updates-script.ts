@@ -64,7 +64,9 @@ const APT = (refresh: boolean): string[] => [
 
 /**
  * zypper: `--no-refresh` and `ZYPP_READONLY_HACK` (libzypp's switch to skip
- * its system lock), XML output for both lists.
+ * its system lock), XML output for both lists. list-patches does not name
+ * the packages a patch fixes; `info -t patch` does (its Conflicts lines), in
+ * one call for all the needed patches.
  */
 const ZYPPER = (refresh: boolean): string[] => [
   'elif command -v zypper >/dev/null 2>&1; then',
@@ -81,13 +83,20 @@ const ZYPPER = (refresh: boolean): string[] => [
   '  ZYPP_READONLY_HACK=1 zypper -n --no-refresh --xmlout list-updates',
   '  echo "@@status $?"',
   '  echo "@@patches"',
-  '  ZYPP_READONLY_HACK=1 zypper -n --no-refresh --xmlout list-patches',
-  '  echo "@@status $?"',
+  '  p=$(ZYPP_READONLY_HACK=1 zypper -n --no-refresh --xmlout list-patches); s=$?',
+  '  printf "%s\\n" "$p"; echo "@@status $s"',
+  '  n=$(printf "%s\\n" "$p" | grep -o \'kind="patch" name="[^"]*"\' | sed \'s/.*name="//; s/"$//\')',
+  '  if [ -n "$n" ]; then',
+  '    echo "@@patch-info"',
+  '    ZYPP_READONLY_HACK=1 zypper -n --no-refresh info -t patch $n',
+  '    echo "@@status $?"',
+  '  fi',
 ];
 
 /**
  * dnf and yum: `-C` keeps them on the cache (no metadata download);
- * check-update exits 100 when updates are pending.
+ * check-update exits 100 when updates are pending. It does not print the
+ * installed version, so rpm's list of installed packages follows.
  */
 const DNF = (refresh: boolean): string[] => [
   'elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then',
@@ -108,11 +117,15 @@ const DNF = (refresh: boolean): string[] => [
   '  echo "@@advisories"',
   '  $m -C -q --color=never updateinfo list --updates',
   '  echo "@@status $?"',
+  '  echo "@@installed"',
+  "  rpm -qa --qf '%{NAME}.%{ARCH} %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n'",
+  '  echo "@@status $?"',
 ];
 
 /**
  * pacman: `-Qu` compares the local database with the sync databases as
- * they are. A refresh with `-Sy` alone would make a later `-S pkg` a
+ * they are; `-Si` on its names gives each candidate's repository and
+ * architecture. A refresh with `-Sy` alone would make a later `-S pkg` a
  * partial upgrade, so refreshMetadata never runs it (docs/patches.md).
  */
 const PACMAN: string[] = [
@@ -121,8 +134,13 @@ const PACMAN: string[] = [
   '  [ -e /var/lib/pacman/db.lck ] && echo "@@pidlock - /var/lib/pacman/db.lck"',
   '  for f in /var/lib/pacman/sync/*.db; do hs_mtime "$f"; done',
   '  echo "@@upgrades"',
-  '  pacman -Qu',
-  '  echo "@@status $?"',
+  '  u=$(pacman -Qu); s=$?',
+  '  [ -n "$u" ] && printf "%s\\n" "$u"; echo "@@status $s"',
+  '  if [ -n "$u" ]; then',
+  '    echo "@@sync-info"',
+  '    pacman -Si $(printf "%s\\n" "$u" | cut -d " " -f 1)',
+  '    echo "@@status $?"',
+  '  fi',
 ];
 
 const APK: string[] = [

@@ -2,8 +2,11 @@ import type { ScanResultData, UpdateItem } from '../domain/result';
 import { commandFailed, outputLines, type Section, sections, unusable } from './output';
 import type { CommandOutput, Probe } from './probe';
 import { parseAptSimulate } from './updates-apt';
+import { dnfUpdates } from './updates-dnf';
 import { heldLocks } from './updates-locks';
+import { pacmanUpdates } from './updates-pacman';
 import { updatesCommand, type UpdatesOptions } from './updates-script';
+import { zypperUpdates } from './updates-zypper';
 
 export type { UpdatesOptions } from './updates-script';
 
@@ -38,7 +41,56 @@ const apt: ManagerParser = (found, output) => {
   return parseAptSimulate(section(found, 'upgrades')?.lines ?? []);
 };
 
-const PARSERS: Readonly<Record<string, ManagerParser>> = { apt };
+/** Fails the step unless the query printed before `@@status` exited with one of `ok`. */
+function expectStatus(
+  found: readonly Section[],
+  name: string,
+  what: string,
+  ok: readonly number[],
+  output: CommandOutput,
+): void {
+  const status = statusAfter(found, name);
+  if (status === null || !ok.includes(status))
+    throw commandFailed(NAME, `${what} exited ${status ?? 'without a status'}`, output);
+}
+
+const lines = (found: readonly Section[], name: string): string[] =>
+  section(found, name)?.lines ?? [];
+
+/** dnf and yum: check-update exits 100 with updates pending, 0 without. */
+const dnf: ManagerParser = (found, output) => {
+  const m = section(found, 'manager')?.arg ?? 'dnf';
+  expectStatus(found, 'upgrades', `${m} check-update`, [0, 100], output);
+  expectStatus(found, 'advisories', `${m} updateinfo list`, [0], output);
+  expectStatus(found, 'installed', 'rpm -qa', [0], output);
+  return dnfUpdates(
+    lines(found, 'upgrades'),
+    lines(found, 'advisories'),
+    lines(found, 'installed'),
+  );
+};
+
+/** zypper: patch info is only asked for when a patch is needed. */
+const zypper: ManagerParser = (found, output) => {
+  expectStatus(found, 'upgrades', 'zypper list-updates', [0], output);
+  expectStatus(found, 'patches', 'zypper list-patches', [0], output);
+  if (section(found, 'patch-info'))
+    expectStatus(found, 'patch-info', 'zypper info -t patch', [0], output);
+  return zypperUpdates(
+    lines(found, 'upgrades').join('\n'),
+    lines(found, 'patches').join('\n'),
+    lines(found, 'patch-info'),
+  );
+};
+
+/** pacman -Qu exits 1 when nothing is upgradable. */
+const pacman: ManagerParser = (found, output) => {
+  expectStatus(found, 'upgrades', 'pacman -Qu', [0, 1], output);
+  if (section(found, 'sync-info')) expectStatus(found, 'sync-info', 'pacman -Si', [0], output);
+  return pacmanUpdates(lines(found, 'upgrades'), lines(found, 'sync-info'));
+};
+
+const PARSERS: Readonly<Record<string, ManagerParser>> = { apt, dnf, yum: dnf, zypper, pacman };
 
 /** Seconds since the newest metadata file was written; null when none was found. */
 function listsAge(found: readonly Section[]): number | null {

@@ -22,7 +22,7 @@ describe('PATCHES probes', () => {
         true,
       ]);
     // pacman -Sy alone would set up a partial upgrade: never run, asked or not.
-    expect(refreshing!.command).not.toMatch(/pacman -S/);
+    expect(refreshing!.command).not.toMatch(/pacman -S[a-z]*[yu]/);
   });
 });
 
