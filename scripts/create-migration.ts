@@ -1,7 +1,9 @@
 /**
  * Generates a migration from the difference between the entities and the
- * committed snapshot (`migrations/.snapshot-*.json`). Needs a scratch
- * database: DATABASE_URL, or the machine's postgres on 127.0.0.1:5432.
+ * snapshot of the schema the committed migrations produce
+ * (`migrations/.schema-snapshot.json`, rewritten when they are applied to
+ * the scratch database first). Needs a scratch database: DATABASE_URL, or
+ * the machine's postgres on 127.0.0.1:5432.
  *
  *   npm run migration:create
  */
@@ -11,7 +13,7 @@ import { openOrm } from '../src/db/orm';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const orm = await openOrm({ url });
+  const orm = await openOrm({ url, snapshot: true });
   try {
     // Diff against the schema the committed migrations produce.
     await orm.migrator.up();

@@ -146,6 +146,7 @@ it('closes the WebSocket of a client that stopped reading; a reading client gets
     null,
     100,
     'done',
+    null, // change_count
   ]);
   const events = await healthy;
   const seqs = events.map((e) => e.seq);
