@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import pg from 'pg';
 
@@ -63,6 +64,13 @@ async function main(): Promise<void> {
       // info: the harness waits for the "API listening" line.
       LOG_LEVEL: 'info',
       DATA_DIR: path.join(tmp, 'data'),
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service, written when it exits.
+      ...(process.env.BENCH_CPU_PROF
+        ? {
+            NODE_OPTIONS: `--import ${pathToFileURL(path.join(__dirname, 'cpu-profile.mjs')).href}`,
+            BENCH_CPU_PROF: process.env.BENCH_CPU_PROF,
+          }
+        : {}),
     },
   });
   const ws = wsClient(service.wsUrl, TOKEN);
