@@ -2,6 +2,7 @@ import type http from 'node:http';
 
 import {
   type DocumentNode,
+  getOperationAST,
   GraphQLError,
   type GraphQLSchema,
   parse,
@@ -10,7 +11,6 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 import type { Authenticator, Principal } from '../auth/authenticator';
@@ -21,6 +21,7 @@ import type { Logger } from '../logger';
 import { apiError } from '../services/errors';
 import { originAllowed, QUERY_LIMITS, withoutSuggestions } from './hardening';
 import { formatError } from './http';
+import { serveGraphqlWs, type SocketExtra } from './ws-server';
 
 /** What the graphql-ws endpoint at `/graphql` needs besides the HTTP server it upgrades. */
 export interface WebSocketApiOptions {
@@ -43,12 +44,10 @@ export interface WebSocketApi {
   dispose(): Promise<void>;
 }
 
-/** Per-socket state graphql-ws keeps in `ctx.extra` (a type: it must index as a Record). */
-type SocketState = {
+/** Per-socket state graphql-ws keeps in `ctx.extra`. */
+interface SocketState extends SocketExtra {
   principal?: Principal;
-  /** Operations validated on this socket and not yet completed. */
-  subscriptions?: number;
-};
+}
 
 /** Serves graphql-ws on `httpServer`'s upgrades at `/graphql`. */
 export function attachWebSocketApi(
@@ -67,11 +66,9 @@ export function attachWebSocketApi(
   });
   const sockets = trackRevocations(options);
 
-  const cleanup = useServer<{ authorization?: unknown }, SocketState>(
+  const cleanup = serveGraphqlWs<{ authorization?: unknown }, SocketState>(
     {
       schema,
-      // Never put an internal error's text into a close reason.
-      isProd: true,
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         const principal = await authenticator
@@ -95,8 +92,9 @@ export function attachWebSocketApi(
       // Parse and validate here with the same limits as HTTP: Apollo's rules do
       // not see WebSocket operations.
       onSubscribe: (ctx, _id, payload) => {
-        const active = ctx.extra.subscriptions ?? 0;
-        if (active >= QUERY_LIMITS.maxSubscriptionsPerSocket) {
+        // The gate counts this operation too, from its subscribe until
+        // graphql-ws is done with it, whichever way it ends.
+        if (ctx.extra.gate.size > QUERY_LIMITS.maxSubscriptionsPerSocket) {
           return [
             apiError(
               'BAD_USER_INPUT',
@@ -120,7 +118,15 @@ export function attachWebSocketApi(
               }),
           );
         }
-        ctx.extra.subscriptions = active + 1;
+        // graphql-ws would answer this itself; here it ends the same way as
+        // every other refusal above.
+        if (!getOperationAST(document, payload.operationName)) {
+          return [
+            new GraphQLError('Unable to identify operation', {
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ];
+        }
         return {
           schema,
           document,
@@ -137,9 +143,6 @@ export function attachWebSocketApi(
             },
           },
         };
-      },
-      onComplete: (ctx) => {
-        ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1);
       },
       // Apollo's formatError does not see WebSocket traffic: apply the same masking here.
       onError: (_ctx, _id, _payload, errors) => {
@@ -167,6 +170,8 @@ export function attachWebSocketApi(
       },
     },
     wsServer,
+    (base) => base,
+    log,
   );
 
   return {

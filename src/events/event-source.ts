@@ -1,4 +1,5 @@
-import type { ScanEventRow, ScanRow } from '../queue/rows';
+import type { ScanRow } from '../queue/rows';
+import type { LoggedEventRow } from './log-cursor';
 
 /**
  * The hub's side of an event source: what a source tells it, and the one
@@ -11,7 +12,7 @@ export interface EventSink {
   /** The scan logged event `seq`. A hint: the hub reads the log itself. */
   scanChanged(scanId: string, seq: number): void;
   /** New log rows of one scan, already read, in seq order, with the scan row read after them. */
-  scanEvents(scan: ScanRow, events: readonly ScanEventRow[]): void;
+  scanEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void;
   /** An API key was revoked, by any process. */
   keyRevoked(keyId: string): void;
   /** Events may have been missed (LISTEN came back): catch every subscriber up from the log. */

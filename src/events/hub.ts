@@ -3,14 +3,16 @@ import { EventEmitter } from 'node:events';
 import { toError } from '../domain/errors';
 import { isTerminal } from '../domain/states';
 import type { Logger } from '../logger';
-import type { ScanEventRow, ScanRow } from '../queue/rows';
+import type { ScanRow } from '../queue/rows';
 import { SCAN_BY_ID } from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
+import { type Dashboard, Dashboards } from './dashboards';
 import type { EventSink, EventSource } from './event-source';
 import type { HubOptions } from './hub-options';
 import { ListenSource } from './listen-source';
+import { type LoggedEventRow, positionOf } from './log-cursor';
 import { PollSource } from './poll-source';
-import { type EventFilter, matchesFilter, type ScanEvent } from './scan-event';
+import type { EventFilter, ScanEvent } from './scan-event';
 import * as sql from './sql';
 import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
@@ -26,17 +28,13 @@ interface HubEvents {
   reconnected: [];
 }
 
+/** One scanProgress subscriber: its own cursor and its queue. */
 interface Subscriber {
-  /** Deliver only events of this scan (null: every scan, for dashboards). */
-  readonly scanId: string | null;
-  readonly filter: EventFilter | null;
-  readonly lastSeq: Map<string, number>;
+  readonly scanId: string;
+  /** The last seq it was handed (or will start after); completes after the terminal event. */
+  cursor: number;
   readonly queue: SubscriptionQueue<ScanEvent>;
-  /** Completes after the terminal event (single-scan subscriptions). */
-  readonly completeOnTerminal: boolean;
 }
-
-const MAX_FINISHED_REMEMBERED = 10_000;
 
 /**
  * Fans progress events out to the subscribers in this process. Its source
@@ -44,21 +42,18 @@ const MAX_FINISHED_REMEMBERED = 10_000;
  * reads each scan's new log rows once, whatever the number of subscribers,
  * and hands the same objects to each. After a reconnect it catches every
  * followed scan up from the log.
+ *
+ * A read may be made for one subscriber (a scanProgress with afterSeq) or
+ * for a reconnect, and may hold rows others had or must never get, so each
+ * subscriber has its own cursor: a seq for scanProgress, a log position for
+ * dashboards (dashboards.ts). A row passes only the cursors it is beyond.
  */
 export class EventHub {
   private readonly log: Logger;
   private readonly source: EventSource;
   private readonly emitter = new EventEmitter<HubEvents>();
   private readonly byScan = new Map<string, Set<Subscriber>>();
-  private readonly global = new Set<Subscriber>();
-  /** Highest seq read from the log per followed scan. */
-  private readonly readUpTo = new Map<string, number>();
-  /**
-   * Terminal seq of finished scans that only dashboards watched, so a late
-   * NOTIFY or a repeated read cannot deliver their events twice. Bounded:
-   * the oldest entries go first.
-   */
-  private readonly finished = new Map<string, number>();
+  private readonly dashboards: Dashboards;
   /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
   private readonly inFlight = new Map<string, { again: boolean }>();
   /** Consecutive failed reads per scan, and the retry scheduled after them. */
@@ -68,6 +63,7 @@ export class EventHub {
 
   constructor(private readonly options: HubOptions) {
     this.log = options.log.child({ component: 'event-hub' });
+    this.dashboards = new Dashboards(options.pgPool);
     const sink: EventSink = {
       follows: (scanId) => this.follows(scanId),
       scanChanged: (scanId, seq) => this.onScanChanged(scanId, seq),
@@ -98,8 +94,8 @@ export class EventHub {
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
     await this.source.stop();
-    for (const s of [...this.global, ...[...this.byScan.values()].flatMap((set) => [...set])])
-      s.queue.end();
+    for (const s of [...this.byScan.values()].flatMap((set) => [...set])) s.queue.end();
+    this.dashboards.endAll();
   }
 
   /** Called with the key id when any API process revokes an API key. */
@@ -113,7 +109,7 @@ export class EventHub {
   }
 
   get subscriberCount(): number {
-    let n = this.global.size;
+    let n = this.dashboards.size;
     for (const set of this.byScan.values()) n += set.size;
     return n;
   }
@@ -128,10 +124,16 @@ export class EventHub {
     afterSeq: number | null,
     onSlow?: OnSlow,
   ): Promise<SubscriptionQueue<ScanEvent> | null> {
-    const sub = this.register(scanId, null, true, onSlow);
     // Until the starting point is known, drop whatever a concurrent catch-up
     // delivers: the reads below start from the right seq and miss nothing.
-    sub.lastSeq.set(scanId, Number.MAX_SAFE_INTEGER);
+    const sub: Subscriber = {
+      scanId,
+      cursor: Number.MAX_SAFE_INTEGER,
+      queue: this.queue(scanId, onSlow, () => this.unregister(sub)),
+    };
+    let set = this.byScan.get(scanId);
+    if (!set) this.byScan.set(scanId, (set = new Set()));
+    set.add(sub);
     try {
       const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
       if (!scan) {
@@ -139,7 +141,7 @@ export class EventHub {
         return null;
       }
       if (afterSeq === null) {
-        sub.lastSeq.delete(scanId);
+        sub.cursor = scan.last_seq - 1;
         this.deliver(sub, {
           scanId,
           seq: scan.last_seq,
@@ -151,7 +153,7 @@ export class EventHub {
           scan,
         });
       } else {
-        sub.lastSeq.set(scanId, afterSeq);
+        sub.cursor = afterSeq;
         if (isTerminal(scan.status) && afterSeq >= scan.last_seq) sub.queue.end();
       }
       // Events logged after the read above come from the log, not lost.
@@ -163,71 +165,62 @@ export class EventHub {
     }
   }
 
-  /** Follows every scan's events from now on (dashboards). */
-  subscribeAll(filter: EventFilter | null, onSlow?: OnSlow): SubscriptionQueue<ScanEvent> {
-    return this.register(null, filter, false, onSlow).queue;
+  /**
+   * Follows every scan's events committed from now on (dashboards). Resolves
+   * once the dashboard's place in the log is known.
+   */
+  async subscribeAll(
+    filter: EventFilter | null,
+    onSlow?: OnSlow,
+  ): Promise<SubscriptionQueue<ScanEvent>> {
+    const holder: { dashboard?: Dashboard } = {};
+    const queue = this.queue(null, onSlow, () => {
+      if (holder.dashboard) this.dashboards.remove(holder.dashboard);
+    });
+    holder.dashboard = this.dashboards.add(filter, queue);
+    await this.dashboards.start(holder.dashboard);
+    return queue;
   }
 
-  private register(
+  private queue(
     scanId: string | null,
-    filter: EventFilter | null,
-    completeOnTerminal: boolean,
     onSlow: OnSlow | undefined,
-  ): Subscriber {
-    const sub: Subscriber = {
-      scanId,
-      filter,
-      lastSeq: new Map(),
-      completeOnTerminal,
-      queue: new SubscriptionQueue<ScanEvent>({
-        maxPending: this.options.maxPendingPerSubscriber ?? 10_000,
-        stallMs: this.options.subscriberStallMs ?? 10_000,
-        onClose: () => this.unregister(sub),
-        onSlow: (e) => {
-          this.log.warn(
-            { scanId, pending: e.pending, stalledMs: Math.round(e.stalledMs) },
-            'cutting off a subscriber that stopped reading',
-          );
-          onSlow?.(e);
-        },
-      }),
-    };
-    if (scanId === null) this.global.add(sub);
-    else {
-      let set = this.byScan.get(scanId);
-      if (!set) this.byScan.set(scanId, (set = new Set()));
-      set.add(sub);
-    }
-    return sub;
+    onClose: () => void,
+  ): SubscriptionQueue<ScanEvent> {
+    return new SubscriptionQueue<ScanEvent>({
+      maxPending: this.options.maxPendingPerSubscriber ?? 10_000,
+      stallMs: this.options.subscriberStallMs ?? 10_000,
+      onClose,
+      onSlow: (e) => {
+        this.log.warn(
+          { scanId, pending: e.pending, stalledMs: Math.round(e.stalledMs) },
+          'cutting off a subscriber that stopped reading',
+        );
+        onSlow?.(e);
+      },
+    });
   }
 
   private unregister(sub: Subscriber): void {
-    if (sub.scanId === null) {
-      this.global.delete(sub);
-      return;
-    }
     const set = this.byScan.get(sub.scanId);
     set?.delete(sub);
-    if (set && set.size === 0) {
-      this.byScan.delete(sub.scanId);
-      this.readUpTo.delete(sub.scanId);
-    }
+    if (set && set.size === 0) this.byScan.delete(sub.scanId);
   }
 
   /** Whether any subscriber takes events of this scan. */
   private follows(scanId: string): boolean {
-    return this.global.size > 0 || this.byScan.has(scanId);
+    return this.dashboards.size > 0 || this.byScan.has(scanId);
   }
 
-  /** A NOTIFY: read the scan's log unless nobody follows it or it is known finished. */
+  /** A NOTIFY: read the scan's log unless nobody follows it or every dashboard had the event. */
   private onScanChanged(scanId: string, seq: number): void {
     if (!this.follows(scanId)) return;
-    if (!this.byScan.has(scanId) && seq <= (this.finished.get(scanId) ?? 0)) return;
-    this.catchUp(scanId, seq);
+    if (!this.byScan.has(scanId) && this.dashboards.hasOffered(scanId, seq)) return;
+    this.catchUp(scanId);
   }
 
   /** Rows a poll read: delivered here, unless a catch-up read of the scan is running. */
-  private onScanEvents(scan: ScanRow, events: readonly ScanEventRow[]): void {
+  private onScanEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void {
     const running = this.inFlight.get(scan.id);
     // Let the running read take these rows too, so one scan's events are
     // never delivered by two reads at once.
@@ -243,7 +236,7 @@ export class EventHub {
 
   /** Dashboards: every scan that may have moved while LISTEN was down. */
   private catchUpDashboards(attempt: number): void {
-    if (this.global.size === 0 || this.stopped) return;
+    if (this.dashboards.size === 0 || this.stopped) return;
     void this.options.pgPool
       .query<{ id: string }>(sql.RECENTLY_ACTIVE_SCANS)
       .then((r) => r.rows.forEach((row) => this.catchUp(row.id)))
@@ -254,12 +247,8 @@ export class EventHub {
       });
   }
 
-  /** Reads a scan's log after what this hub has read, once, and delivers it. */
-  private catchUp(scanId: string, notifiedSeq?: number): void {
-    // A scan only dashboards watch starts at the notified event, not its history.
-    if (notifiedSeq !== undefined && !this.readUpTo.has(scanId) && !this.byScan.has(scanId)) {
-      this.readUpTo.set(scanId, notifiedSeq - 1);
-    }
+  /** Reads a scan's log after the lowest cursor that needs it, once, and delivers it. */
+  private catchUp(scanId: string): void {
     const running = this.inFlight.get(scanId);
     if (running) {
       running.again = true;
@@ -313,24 +302,22 @@ export class EventHub {
   }
 
   private async readAndDeliver(scanId: string): Promise<void> {
-    const subs = this.byScan.get(scanId);
-    if (!subs && this.finished.has(scanId)) return;
-    // Start from the lowest seq any subscriber of this scan still needs.
-    let from = this.readUpTo.get(scanId) ?? Number.MAX_SAFE_INTEGER;
-    for (const s of subs ?? []) from = Math.min(from, s.lastSeq.get(scanId) ?? 0);
-    if (from === Number.MAX_SAFE_INTEGER) from = 0;
-    const events = (await this.options.pgPool.query<ScanEventRow>(sql.EVENTS_AFTER, [scanId, from]))
-      .rows;
+    // Start from the lowest cursor that still needs rows of this scan.
+    let from = this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity;
+    for (const s of this.byScan.get(scanId) ?? []) from = Math.min(from, s.cursor);
+    if (from === Infinity) return;
+    const events = (
+      await this.options.pgPool.query<LoggedEventRow>(sql.EVENTS_AFTER, [scanId, from])
+    ).rows;
     if (events.length === 0) return;
     const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
     if (scan) this.deliverEvents(scan, events);
   }
 
-  /** Hands one scan's new log rows, in seq order, to its subscribers and the dashboards. */
-  private deliverEvents(scan: ScanRow, events: readonly ScanEventRow[]): void {
+  /** Hands one scan's log rows, in seq order, to each subscriber beyond whose cursor they are. */
+  private deliverEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void {
     const scanId = scan.id;
-    const last = events[events.length - 1]!.seq;
-    this.readUpTo.set(scanId, Math.max(last, this.readUpTo.get(scanId) ?? 0));
+    const subs = this.byScan.get(scanId);
     for (const e of events) {
       const event: ScanEvent = {
         scanId,
@@ -341,35 +328,17 @@ export class EventHub {
         message: e.message,
         at: e.at,
         scan,
+        position: positionOf(e),
       };
-      for (const s of this.byScan.get(scanId) ?? []) this.deliver(s, event);
-      for (const s of this.global) this.deliver(s, event);
-    }
-    const lastEvent = events[events.length - 1]!;
-    if (isTerminal(lastEvent.status) && !this.byScan.has(scanId))
-      this.forget(scanId, lastEvent.seq);
-  }
-
-  /** A finished scan nobody follows individually: drop its per-scan state. */
-  private forget(scanId: string, terminalSeq: number): void {
-    this.readUpTo.delete(scanId);
-    for (const s of this.global) s.lastSeq.delete(scanId);
-    this.finished.set(scanId, terminalSeq);
-    if (this.finished.size > MAX_FINISHED_REMEMBERED) {
-      this.finished.delete(this.finished.keys().next().value!);
+      for (const s of subs ?? []) this.deliver(s, event);
+      this.dashboards.offer(event);
     }
   }
 
   private deliver(sub: Subscriber, event: ScanEvent): void {
-    if (sub.queue.closed) return;
-    const seen = sub.lastSeq.get(event.scanId);
-    if (seen !== undefined && event.seq <= seen) return;
-    if (sub.filter && !matchesFilter(sub.filter, event)) {
-      sub.lastSeq.set(event.scanId, event.seq);
-      return;
-    }
-    sub.lastSeq.set(event.scanId, event.seq);
+    if (sub.queue.closed || event.seq <= sub.cursor) return;
+    sub.cursor = event.seq;
     sub.queue.push(event);
-    if (sub.completeOnTerminal && isTerminal(event.status)) sub.queue.end();
+    if (isTerminal(event.status)) sub.queue.end();
   }
 }

@@ -2,8 +2,9 @@ import type pg from 'pg';
 
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
-import type { ScanEventRow, ScanRow } from '../queue/rows';
+import type { ScanRow } from '../queue/rows';
 import type { EventSink, EventSource } from './event-source';
+import type { LoggedEventRow } from './log-cursor';
 import * as sql from './sql';
 
 /** Log rows read per statement (a pass reads again while a batch is full). */
@@ -100,12 +101,12 @@ export class PollSource implements EventSource {
   private async pollEvents(): Promise<number> {
     const now = Date.now();
     for (const [id, since] of this.gaps) if (now - since > GAP_TTL_MS) this.gaps.delete(id);
-    const { rows } = await this.pgPool.query<ScanEventRow & { id: string }>(sql.EVENTS_SINCE_ID, [
+    const { rows } = await this.pgPool.query<LoggedEventRow>(sql.EVENTS_SINCE_ID, [
       this.lastId,
       [...this.gaps.keys()],
       POLL_BATCH,
     ]);
-    const byScan = new Map<string, ScanEventRow[]>();
+    const byScan = new Map<string, LoggedEventRow[]>();
     for (const row of rows) {
       const id = Number(row.id);
       if (id > this.lastId) {

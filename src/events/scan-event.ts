@@ -1,5 +1,6 @@
 import type { ScanStatus } from '../domain/states';
 import type { ScanRow } from '../queue/rows';
+import type { LogPosition } from './log-cursor';
 
 /**
  * One progress event with the scan row as it was read right after it. The
@@ -14,6 +15,8 @@ export interface ScanEvent {
   readonly message: string | null;
   readonly at: Date;
   readonly scan: Readonly<ScanRow>;
+  /** Where the row sits in the log; absent on the "current state" event, which is no row. */
+  readonly position?: LogPosition;
 }
 
 /** Which events a dashboard subscription takes; an absent or empty list takes all. */

@@ -5,12 +5,24 @@
  */
 import { SCAN_COLUMNS } from '../queue/sql';
 
-/** Columns of a ScanEventRow. */
-const EVENT_COLUMNS = `scan_id, seq, status, step, progress, message, at`;
+/**
+ * Columns of a LoggedEventRow: a ScanEventRow plus where it sits in the log
+ * (`id`) and the transaction that wrote it (`xmin`), which say whether it
+ * committed after a dashboard subscribed (log-cursor.ts).
+ */
+const EVENT_COLUMNS = `id::text, xmin::text as xid, scan_id, seq, status, step, progress, message, at`;
 
 /** One scan's log rows after a seq, in seq order. $1 scan id, $2 after seq. */
 export const EVENTS_AFTER = `select ${EVENT_COLUMNS}
   from scan_events where scan_id = $1 and seq > $2 order by seq`;
+
+/**
+ * Where the log ends for a dashboard subscribing now: the highest committed
+ * id and the statement's snapshot, whose in-progress transactions may still
+ * commit rows with lower ids.
+ */
+export const LOG_HEAD = `select coalesce(max(id), 0)::text as id, pg_current_snapshot()::text as snapshot
+  from scan_events`;
 
 /** Scans a dashboard may have missed events of while LISTEN was down. */
 export const RECENTLY_ACTIVE_SCANS = `select id from scans
@@ -23,7 +35,7 @@ export const LOG_END = `select coalesce(max(id), 0)::text as id, now() as now fr
  * Poll mode: log rows of every scan after the highest id read ($1) and the
  * skipped ids ($2, bigint[]), in id order, at most $3.
  */
-export const EVENTS_SINCE_ID = `select id::text, ${EVENT_COLUMNS}
+export const EVENTS_SINCE_ID = `select ${EVENT_COLUMNS}
   from scan_events where id > $1 or id = any($2::bigint[]) order by id limit $3`;
 
 /** Poll mode: the rows SCAN_BY_ID reads, for several scans at once. $1 ids (uuid[]). */

@@ -81,8 +81,8 @@ it('reads each event once for 50 subscribers, not once per subscriber', async ()
 });
 
 it('delivers events of every scan to dashboards, filtered by status', async () => {
-  const all = hub.subscribeAll(null);
-  const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
+  const all = await hub.subscribeAll(null);
+  const finishedOnly = await hub.subscribeAll({ statuses: ['COMPLETED'] });
   const a = await insertScan(db.pool);
   const b = await insertScan(db.pool);
   await runScan(db.pool, 'w6');

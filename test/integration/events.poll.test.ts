@@ -142,8 +142,8 @@ it('delivers events of every scan to dashboards from subscription on, filtered b
   // one starts only then): `before`'s seq 1 is read before anyone subscribes.
   const pollsAtInsert = pollReads();
   while (pollReads() < pollsAtInsert + 2) await sleep(10);
-  const all = hub.subscribeAll(null);
-  const finishedOnly = hub.subscribeAll({ statuses: ['COMPLETED'] });
+  const all = await hub.subscribeAll(null);
+  const finishedOnly = await hub.subscribeAll({ statuses: ['COMPLETED'] });
   const a = await insertScan(db.pool);
   const b = await insertScan(db.pool);
   await runScan(db.pool, 'w6'); // `before`, the oldest PENDING scan
@@ -167,7 +167,7 @@ it('delivers events of every scan to dashboards from subscription on, filtered b
 });
 
 it('delivers an event whose commit comes after a higher id was read', async () => {
-  const dashboard = hub.subscribeAll(null);
+  const dashboard = await hub.subscribeAll(null);
   const slow = await insertScan(db.pool);
   const fast = await insertScan(db.pool);
   const client = await db.pool.connect();

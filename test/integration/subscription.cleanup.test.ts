@@ -42,7 +42,7 @@ it('leaves the hub when returned while a read waits for an event', async () => {
   const scan = await insertScan(db.pool);
   // Filtered to a status nothing here reaches: a late NOTIFY of the insert
   // cannot hand `all` an event, so its read really waits.
-  const all = toPayloads(hub.subscribeAll({ statuses: ['CANCELLED'] }), ctx);
+  const all = toPayloads(await hub.subscribeAll({ statuses: ['CANCELLED'] }), ctx);
   const one = toPayloads((await hub.subscribeScan(scan.id, null))!, ctx);
   expect((await one.next()).value?.message).toBe('current state');
   const waitingOne = one.next();

@@ -87,8 +87,8 @@ export class ScanSubscriptionResolver {
 
   @Subscription(() => ScanProgressEvent, {
     description: 'Progress events of every scan from now on (dashboards), optionally filtered.',
-    subscribe: ({ args, context }: SubscribeData<{ filter?: ScanUpdatesFilter | null }>) => {
-      const queue = context.hub.subscribeAll(
+    subscribe: async ({ args, context }: SubscribeData<{ filter?: ScanUpdatesFilter | null }>) => {
+      const queue = await context.hub.subscribeAll(
         {
           statuses: args.filter?.status ?? undefined,
           types: args.filter?.type ?? undefined,
