@@ -318,6 +318,7 @@ export class EventHub {
   private deliverEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void {
     const scanId = scan.id;
     const subs = this.byScan.get(scanId);
+    let gap = false;
     for (const e of events) {
       const event: ScanEvent = {
         scanId,
@@ -330,15 +331,25 @@ export class EventHub {
         scan,
         position: positionOf(e),
       };
-      for (const s of subs ?? []) this.deliver(s, event);
+      for (const s of subs ?? []) gap = !this.deliver(s, event) || gap;
       this.dashboards.offer(event);
     }
+    // A subscriber behind these rows (its cursor set while another read was
+    // running) gets its own read from its cursor.
+    if (gap) this.catchUp(scanId);
   }
 
-  private deliver(sub: Subscriber, event: ScanEvent): void {
-    if (sub.queue.closed || event.seq <= sub.cursor) return;
+  /**
+   * Hands `event` to `sub` if it is the next one the subscriber is owed
+   * (seq = cursor + 1: seqs of a scan go up by one). False when the
+   * subscriber is behind the event: it needs a read from its own cursor.
+   */
+  private deliver(sub: Subscriber, event: ScanEvent): boolean {
+    if (sub.queue.closed || event.seq <= sub.cursor) return true;
+    if (event.seq !== sub.cursor + 1) return false;
     sub.cursor = event.seq;
     sub.queue.push(event);
     if (isTerminal(event.status)) sub.queue.end();
+    return true;
   }
 }
