@@ -33,6 +33,14 @@ interface Subscriber {
   readonly scanId: string;
   /** The last seq it was handed (or will start after); completes after the terminal event. */
   cursor: number;
+  /** False until its starting point is known: until then it is handed nothing. */
+  ready: boolean;
+  /**
+   * Seqs up to here are not sent: an afterSeq past the end of the log. The
+   * cursor still starts at the log's end, so the subscriber follows the
+   * scan and completes after its terminal event.
+   */
+  silentThrough: number;
   readonly queue: SubscriptionQueue<ScanEvent>;
 }
 
@@ -128,7 +136,9 @@ export class EventHub {
     // delivers: the reads below start from the right seq and miss nothing.
     const sub: Subscriber = {
       scanId,
-      cursor: Number.MAX_SAFE_INTEGER,
+      cursor: 0,
+      ready: false,
+      silentThrough: 0,
       queue: this.queue(scanId, onSlow, () => this.unregister(sub)),
     };
     let set = this.byScan.get(scanId);
@@ -142,6 +152,7 @@ export class EventHub {
       }
       if (afterSeq === null) {
         sub.cursor = scan.last_seq - 1;
+        sub.ready = true;
         this.deliver(sub, {
           scanId,
           seq: scan.last_seq,
@@ -153,7 +164,9 @@ export class EventHub {
           scan,
         });
       } else {
-        sub.cursor = afterSeq;
+        sub.cursor = Math.min(afterSeq, scan.last_seq);
+        sub.silentThrough = afterSeq;
+        sub.ready = true;
         if (isTerminal(scan.status) && afterSeq >= scan.last_seq) sub.queue.end();
       }
       // Events logged after the read above come from the log, not lost.
@@ -304,18 +317,18 @@ export class EventHub {
   private async readAndDeliver(scanId: string): Promise<void> {
     // Start from the lowest cursor that still needs rows of this scan.
     let from = this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity;
-    for (const s of this.byScan.get(scanId) ?? []) from = Math.min(from, s.cursor);
+    for (const s of this.byScan.get(scanId) ?? []) if (s.ready) from = Math.min(from, s.cursor);
     if (from === Infinity) return;
     const events = (
       await this.options.pgPool.query<LoggedEventRow>(sql.EVENTS_AFTER, [scanId, from])
     ).rows;
     if (events.length === 0) return;
     const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
-    if (scan) this.deliverEvents(scan, events);
+    if (scan) this.deliverEvents(scan, events, from);
   }
 
   /** Hands one scan's log rows, in seq order, to each subscriber beyond whose cursor they are. */
-  private deliverEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void {
+  private deliverEvents(scan: ScanRow, events: readonly LoggedEventRow[], readFrom?: number): void {
     const scanId = scan.id;
     const subs = this.byScan.get(scanId);
     let gap = false;
@@ -331,7 +344,7 @@ export class EventHub {
         scan,
         position: positionOf(e),
       };
-      for (const s of subs ?? []) gap = !this.deliver(s, event) || gap;
+      for (const s of subs ?? []) gap = !this.deliver(s, event, readFrom) || gap;
       this.dashboards.offer(event);
     }
     // A subscriber behind these rows (its cursor set while another read was
@@ -343,12 +356,22 @@ export class EventHub {
    * Hands `event` to `sub` if it is the next one the subscriber is owed
    * (seq = cursor + 1: seqs of a scan go up by one). False when the
    * subscriber is behind the event: it needs a read from its own cursor.
+   * `readFrom` is where the read that brought the event started: a
+   * subscriber at or past it was covered by that read, so a missing seq is
+   * missing from the log, not from the read, and is skipped over rather than
+   * read again. A terminal event at or before the cursor (a client that
+   * asked for events after the end) completes the stream.
    */
-  private deliver(sub: Subscriber, event: ScanEvent): boolean {
-    if (sub.queue.closed || event.seq <= sub.cursor) return true;
-    if (event.seq !== sub.cursor + 1) return false;
+  private deliver(sub: Subscriber, event: ScanEvent, readFrom?: number): boolean {
+    if (!sub.ready || sub.queue.closed) return true;
+    if (event.seq <= sub.cursor) {
+      if (isTerminal(event.status)) sub.queue.end();
+      return true;
+    }
+    const covered = readFrom !== undefined && sub.cursor >= readFrom;
+    if (event.seq !== sub.cursor + 1 && !covered) return false;
     sub.cursor = event.seq;
-    sub.queue.push(event);
+    if (event.seq > sub.silentThrough) sub.queue.push(event);
     if (isTerminal(event.status)) sub.queue.end();
     return true;
   }

@@ -113,7 +113,7 @@ export class ScanService {
         const scanId = active.rows[0]?.id;
         throw apiError(
           'SCAN_IN_PROGRESS',
-          `a ${input.type} scan of ${hostname}:${port} is already pending or running`,
+          `a ${input.type} scan of ${hostname.includes(':') ? `[${hostname}]` : hostname}:${port} is already pending or running`,
           { scanId },
         );
       }

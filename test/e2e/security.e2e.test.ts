@@ -191,6 +191,16 @@ describe('role matrix', () => {
     }
   });
 
+  it('refuses a negative afterSeq with BAD_USER_INPUT instead of following from nowhere', async () => {
+    const client = wsClient(stack.service.wsUrl, tokens.VIEWER);
+    const res = await overWs(
+      client,
+      `subscription { scanProgress(id: "${NO_SCAN}", afterSeq: -1) { seq } }`,
+    );
+    expect(codes(res.errors)).toEqual(['BAD_USER_INPUT']);
+    await client.dispose();
+  });
+
   it('records the key name as requestedBy and limits non-admin history to its own scans', async () => {
     const mine = await gqlOk<{ startScan: { scan: { id: string; requestedBy: string } } }>(
       stack.service.httpUrl,

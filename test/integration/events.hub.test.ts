@@ -125,3 +125,12 @@ it('catches a subscriber up after the LISTEN connection is killed', async () => 
   const events = await received;
   expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 });
+
+it('completes after the terminal event for a client whose afterSeq is past the end of a running scan', async () => {
+  const scan = await insertScan(db.pool);
+  // The client says it has seen seq 1000: nothing is sent, but the stream must still end.
+  const received = drain((await hub.subscribeScan(scan.id, 1000))!, 50_000);
+  await runScan(db.pool, 'w-past-end');
+  const stillOpen = new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000));
+  expect(await Promise.race([received, stillOpen])).toEqual([]);
+});

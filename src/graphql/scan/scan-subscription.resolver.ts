@@ -4,7 +4,7 @@ import type { ScanEvent } from '../../events/scan-event';
 import type { SubscriptionQueue } from '../../events/subscription-queue';
 import { notFound } from '../../services/errors';
 import { scanFromRow } from '../../services/scan.mapper';
-import { isUuid } from '../../services/validate';
+import { isUuid, validateIntRange } from '../../services/validate';
 import type { AppContext } from '../context';
 import { ScanProgressEvent } from './scan-event.type';
 import { ScanUpdatesFilter } from './scan-updates-filter.input';
@@ -68,11 +68,9 @@ export class ScanSubscriptionResolver {
       context,
     }: SubscribeData<{ id: string; afterSeq?: number | null }>) => {
       if (!isUuid(args.id)) throw notFound('scan', args.id);
-      const queue = await context.hub.subscribeScan(
-        args.id,
-        args.afterSeq ?? null,
-        onSlow(context),
-      );
+      // Seqs start at 1: afterSeq 0 replays everything; below that is a mistake.
+      const afterSeq = validateIntRange(args.afterSeq, 'afterSeq', 0, 2_147_483_647);
+      const queue = await context.hub.subscribeScan(args.id, afterSeq, onSlow(context));
       if (!queue) throw notFound('scan', args.id);
       return toPayloads(queue, context);
     },
