@@ -131,6 +131,9 @@ it('completes after the terminal event for a client whose afterSeq is past the e
   // The client says it has seen seq 1000: nothing is sent, but the stream must still end.
   const received = drain((await hub.subscribeScan(scan.id, 1000))!, 50_000);
   await runScan(db.pool, 'w-past-end');
-  const stillOpen = new Promise<'still open'>((r) => setTimeout(() => r('still open'), 15_000));
+  // unref: when the stream ends first, this timer must not hold the jest worker.
+  const stillOpen = new Promise<'still open'>((r) =>
+    setTimeout(() => r('still open'), 15_000).unref(),
+  );
   expect(await Promise.race([received, stillOpen])).toEqual([]);
 });
