@@ -14,8 +14,12 @@ import { runScan, stepSummary } from '../support/scan-result';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
 import { ensureLogin, passwdTool } from '../support/users';
 
-/** Its own login: security.e2e sets hostscan-pw's password concurrently. */
-const USER = 'hostscan-kbd';
+/**
+ * Its own login: security.e2e sets hostscan-pw's password, and
+ * transport.kbd-interactive hostscan-kbd's, each to its own random secret,
+ * and jest runs files side by side.
+ */
+const USER = 'hostscan-kbdint';
 const PASSWORD = `kbd-canary-${randomBytes(6).toString('hex')}`;
 const WRONG = `kbd-wrong-${randomBytes(6).toString('hex')}`;
 
