@@ -11,6 +11,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['domain', 'util'],
   ['logger'],
+  ['metrics'],
   ['secrets'],
   ['config'],
   ['db', 'transport'],

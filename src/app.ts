@@ -12,6 +12,7 @@ import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
+import { enableProcessMetrics, startMetricsServer } from './metrics';
 import { Reaper } from './queue/reaper';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
@@ -108,6 +109,18 @@ export async function startApp(options: AppOptions): Promise<App> {
     const pgPool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
     cleanups.push(['pool', () => pgPool.end()]);
 
+    enableProcessMetrics();
+    if (config.metrics.port !== null) {
+      const { port: metricsPort, token } = config.metrics;
+      const metrics = await startMetricsServer({
+        port: metricsPort,
+        host: config.host,
+        token,
+        log,
+      });
+      cleanups.push(['metrics server', () => metrics.close()]);
+    }
+
     let worker: ScanWorker | null = null;
     let hub: EventHub | null = null;
     let api: ApiServer | null = null;
@@ -141,6 +154,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,
+        metricsToken: config.metrics.token,
         authenticator: new Authenticator(pgPool, config.adminToken, log),
         log,
       });

@@ -37,6 +37,15 @@ export interface Config {
   startScanBurst: number;
   events: EventsConfig;
   worker: WorkerConfig;
+  metrics: MetricsConfig;
+}
+
+/** Where and to whom this process shows its Prometheus metrics. */
+export interface MetricsConfig {
+  /** `METRICS_TOKEN`; null: `/metrics` is open. */
+  token: string | null;
+  /** `METRICS_PORT`; null: no separate metrics server. */
+  port: number | null;
 }
 
 /**
@@ -149,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     startScanPerMinute: v.START_SCAN_RATE_PER_MINUTE,
     startScanBurst: v.START_SCAN_BURST,
     logLevel: v.LOG_LEVEL,
+    metrics: { token: v.METRICS_TOKEN, port: v.METRICS_PORT },
     events: {
       mode: v.EVENTS_MODE,
       pollIntervalMs: v.EVENTS_POLL_INTERVAL_MS,

@@ -17,6 +17,7 @@ import { bearerToken } from '../auth/tokens';
 import type { AppContext } from '../graphql/context';
 import { apiError } from '../services/errors';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { type ProbeOptions, probeRoutes } from './probes';
 
 /**
  * Client-facing errors keep their code and message, never a stack trace;
@@ -52,6 +53,8 @@ export interface HttpApiOptions {
   readonly introspection: boolean;
   /** Runs while Apollo drains the server: closes what else lives on it (the WebSockets). */
   readonly drain: () => Promise<void>;
+  /** `/readyz` and `/metrics` (probes.ts). */
+  readonly probes: ProbeOptions;
 }
 
 export interface HttpApi {
@@ -115,6 +118,7 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+  app.use(probeRoutes(options.probes));
 
   let started = false;
   return {

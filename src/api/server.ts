@@ -9,6 +9,7 @@ import type { EventHub } from '../events/hub';
 import type { AppContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
+import { addScrapeSources, ScanStatsReader } from '../metrics';
 import type { Services } from '../services';
 import { validationRules } from './hardening';
 import { attachHttpApi } from './http';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   readonly introspection: boolean;
   /** WebSocket Origins allowed besides the server's own host. */
   readonly allowedOrigins: readonly string[];
+  /** METRICS_TOKEN: asked by `/metrics` when set. */
+  readonly metricsToken: string | null;
 }
 
 export interface ApiServer {
@@ -35,7 +38,10 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-/** GraphQL at `/graphql` over HTTP (Apollo) and WebSocket (graphql-ws), plus `/healthz`. */
+/**
+ * GraphQL at `/graphql` over HTTP (Apollo) and WebSocket (graphql-ws), plus
+ * `/healthz`, `/readyz` and `/metrics`.
+ */
 export function createApiServer(deps: ApiDeps): ApiServer {
   const { orm, hub, services, log } = deps;
   const rules = validationRules({ introspection: deps.introspection });
@@ -63,6 +69,14 @@ export function createApiServer(deps: ApiDeps): ApiServer {
     validationRules: rules,
     introspection: deps.introspection,
     drain: () => webSockets.dispose(),
+    probes: { pgPool: deps.pgPool, hub, metricsToken: deps.metricsToken, log },
+  });
+  // Read at each scrape of /metrics, in this process, until stop().
+  const removeScrapeSources = addScrapeSources({
+    subscriptions: () => hub.subscriberCount,
+    webSockets: () => webSockets.connections,
+    scanStats: new ScanStatsReader({ pgPool: deps.pgPool }),
+    log,
   });
 
   return {
@@ -81,6 +95,7 @@ export function createApiServer(deps: ApiDeps): ApiServer {
         { connections: await new Promise((r) => httpServer.getConnections((_e, n) => r(n))) },
         'stopping API',
       );
+      removeScrapeSources();
       await httpApi.stop();
       log.debug('API stopped');
     },

@@ -40,6 +40,8 @@ export interface WebSocketApiOptions {
 }
 
 export interface WebSocketApi {
+  /** Open WebSocket connections now (hostscan_websocket_connections). */
+  readonly connections: number;
   /** Closes every socket with 1001 (going away) and stops accepting new ones. */
   dispose(): Promise<void>;
 }
@@ -175,6 +177,9 @@ export function attachWebSocketApi(
   );
 
   return {
+    get connections() {
+      return wsServer.clients.size;
+    },
     async dispose() {
       log.debug('closing WebSockets');
       await cleanup.dispose();

@@ -76,8 +76,8 @@ export const VARIABLES = {
   HOST: variable({
     parser: text,
     default: '127.0.0.1',
-    doc: 'Listen address (`0.0.0.0` to serve other machines).',
-    usedBy: ['api'],
+    doc: 'Listen address (`0.0.0.0` to serve other machines), of the API and of `METRICS_PORT`.',
+    usedBy: ['api', 'worker'],
   }),
   DATA_DIR: variable({
     parser: { accepts: 'directory path', parse: (raw) => ({ ok: true, value: path.resolve(raw) }) },
@@ -140,6 +140,24 @@ export const VARIABLES = {
     defaultDoc: 'none',
     doc: "WebSocket `Origin`s accepted besides the server's own host; `*` for any.",
     usedBy: ['api'],
+  }),
+  METRICS_TOKEN: variable<string | null>({
+    parser: checked(
+      'at least 16 characters',
+      (raw) => raw.length >= 16,
+      'must be at least 16 characters',
+    ),
+    default: null,
+    defaultDoc: 'unset: open',
+    doc: '`GET /metrics` asks for `Authorization: Bearer <this>` when set; unset, it is open (it names no host; see [security.md](security.md)).',
+    usedBy: ['api', 'worker'],
+  }),
+  METRICS_PORT: variable<number | null>({
+    parser: integer(0, 65535),
+    default: null,
+    defaultDoc: 'unset',
+    doc: 'A second port serving only `GET /metrics`, on `HOST`: how a worker-only process (`npm run worker`) is scraped. The API serves `/metrics` on `PORT` anyway.',
+    usedBy: ['api', 'worker'],
   }),
   LOG_LEVEL: variable({
     parser: oneOf(LOG_LEVELS),

@@ -51,11 +51,20 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
   private readonly stopController = new AbortController();
   private loop: Promise<void> | null = null;
   private connectedOnce = false;
+  private listening = false;
   /** Rejects start() when the first connect or LISTEN fails. */
   private failStart: ((error: Error) => void) | null = null;
 
   constructor(private readonly options: ListenerOptions) {
     super();
+  }
+
+  /**
+   * Whether LISTEN is in place now: false before the first connect, from the
+   * moment the connection is found lost until LISTEN is back, and after stop().
+   */
+  get connected(): boolean {
+    return this.listening;
   }
 
   /** Resolves once the first LISTEN is in place (or rejects if that fails). */
@@ -70,6 +79,7 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.listening = false;
     this.stopController.abort();
     const client = this.client;
     this.client = null;
@@ -85,6 +95,7 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
         failures = 0;
         await this.watch();
       } catch (e) {
+        this.listening = false;
         const err = toError(e);
         if (!this.connectedOnce) {
           this.failStart?.(new Error('could not LISTEN', { cause: err }));
@@ -131,6 +142,7 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
     }
     const reconnect = this.connectedOnce;
     this.connectedOnce = true;
+    this.listening = true;
     this.emit('connected', reconnect);
   }
 

@@ -25,4 +25,6 @@ export interface EventSource {
   start(): Promise<void>;
   /** Stops watching; resolves once no read of the source is in flight. */
   stop(): Promise<void>;
+  /** A LISTEN source: whether its connection is listening now (readiness). Absent: no LISTEN. */
+  readonly listening?: boolean;
 }

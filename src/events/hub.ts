@@ -116,6 +116,11 @@ export class EventHub {
     this.emitter.on('reconnected', fn);
   }
 
+  /** Listen mode: whether the LISTEN connection is up now (/readyz); null in poll mode. */
+  get listening(): boolean | null {
+    return this.source.listening ?? null;
+  }
+
   get subscriberCount(): number {
     let n = this.dashboards.size;
     for (const set of this.byScan.values()) n += set.size;

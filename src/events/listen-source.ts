@@ -44,6 +44,10 @@ export class ListenSource implements EventSource {
     return this.listener.stop();
   }
 
+  get listening(): boolean {
+    return this.listener.connected;
+  }
+
   private onScanEvent(payload: string): void {
     let scanId: string;
     let seq: number;

@@ -7,6 +7,7 @@ import { type ScanFailure, toError } from '../domain/errors';
 import type { ScanResultData } from '../domain/result';
 import { ScanStatus, StepStatus } from '../domain/states';
 import type { Logger } from '../logger';
+import { scanEnded, scanRequeued, StepClock } from '../metrics/instruments';
 import { sleep } from '../util/async';
 import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
 import { storeChanges } from './changes';
@@ -43,6 +44,8 @@ export class Lease {
   private endingWrite = false;
   /** Set when a COMMIT failed on a lost connection: it may have taken effect. */
   private commitUncertain = false;
+  /** Times this attempt's steps for hostscan_scan_step_duration_seconds. */
+  private readonly stepClock = new StepClock();
   /**
    * performance.now() by which the lease has surely expired: the send time of
    * the last successful claim or heartbeat plus the lease length. The server
@@ -161,6 +164,7 @@ export class Lease {
   }
 
   async startStep(position: number, name: string, progress: number): Promise<void> {
+    this.stepClock.start(position);
     await this.inTransaction(async (c) => {
       await c.query(sql.START_STEP, [this.id, position, StepStatus.RUNNING]);
       await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, `step ${name} started`]);
@@ -186,6 +190,7 @@ export class Lease {
       const message = failure ? `step ${name} failed: ${failure.code}` : `step ${name} done`;
       await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, message]);
     });
+    this.stepClock.finish(position, name, failure ? StepStatus.FAILED : StepStatus.SUCCEEDED);
   }
 
   /** Ends the attempt with a terminal status and its changes (storeChanges); unrun steps become SKIPPED. */
@@ -218,6 +223,7 @@ export class Lease {
         return now;
       throw e;
     }
+    scanEnded(row!);
     return row!;
   }
 
@@ -255,6 +261,7 @@ export class Lease {
       if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
       status = res.rows[0]!.status;
     });
+    if (status === ScanStatus.PENDING) scanRequeued(countsAsAttempt ? 'retry' : 'released');
     if (status === ScanStatus.CANCELLED) {
       this.log?.info(
         { scanId: this.id, attempt: this.attempt },

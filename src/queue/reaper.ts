@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { toError } from '../domain/errors';
 import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
+import { leasesReaped } from '../metrics/instruments';
 import { pruneWorkers } from './presence';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
@@ -55,6 +56,7 @@ export class Reaper {
     const { pgPool, log, pruneEveryMs = 60_000, onRequeued } = this.options;
     try {
       const rows = await reapExpiredLeases(pgPool);
+      leasesReaped(rows);
       for (const row of rows) {
         log.warn(
           { scanId: row.id, attempt: row.attempt, status: row.status },

@@ -2,6 +2,7 @@ import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 
 import type { ScanEvent } from '../../events/scan-event';
 import type { SubscriptionQueue } from '../../events/subscription-queue';
+import { eventDelivered } from '../../metrics/instruments';
 import { notFound } from '../../services/errors';
 import { scanFromRow } from '../../services/scan.mapper';
 import { isUuid, validateIntRange } from '../../services/validate';
@@ -22,15 +23,28 @@ interface SubscribeData<A> {
  * a generator's return() waits for a pending next() (an event that may never
  * come) and skips the body's cleanup when it never started. Here return()
  * closes the hub queue at once, which also ends a read that is waiting.
+ *
+ * With `subscription`, each event's delivery lag is observed
+ * (hostscan_event_delivery_lag_seconds). graphql-ws awaits a frame's send
+ * before it pulls the next event, so the next pull is when the previous
+ * event reached the socket. Events committed before the subscription began
+ * (an afterSeq replay) and the "current state" event (no log row) are not
+ * lag, and are left out.
  */
 export function toPayloads(
   queue: SubscriptionQueue<ScanEvent>,
   ctx: AppContext,
+  subscription?: 'scanProgress' | 'scanUpdates',
 ): AsyncIterableIterator<ScanProgressEvent> {
+  const since = Date.now();
+  let handedOver: ScanEvent | null = null;
   const iterator: AsyncIterableIterator<ScanProgressEvent> = {
     async next() {
+      if (handedOver && subscription) eventDelivered(subscription, handedOver.at);
+      handedOver = null;
       const r = await queue.next();
       if (r.done) return { value: undefined, done: true };
+      if (r.value.position && r.value.at.getTime() >= since) handedOver = r.value;
       ctx.loaders.clearAll();
       return { value: { ...r.value, scan: scanFromRow(r.value.scan) }, done: false };
     },
@@ -72,7 +86,7 @@ export class ScanSubscriptionResolver {
       const afterSeq = validateIntRange(args.afterSeq, 'afterSeq', 0, 2_147_483_647);
       const queue = await context.hub.subscribeScan(args.id, afterSeq, onSlow(context));
       if (!queue) throw notFound('scan', args.id);
-      return toPayloads(queue, context);
+      return toPayloads(queue, context, 'scanProgress');
     },
   })
   scanProgress(
@@ -93,7 +107,7 @@ export class ScanSubscriptionResolver {
         },
         onSlow(context),
       );
-      return toPayloads(queue, context);
+      return toPayloads(queue, context, 'scanUpdates');
     },
   })
   scanUpdates(
