@@ -6,7 +6,7 @@ export const START_SCAN = `mutation StartScan($input: StartScanInput!) {
 
 /** The batch mutation (where the server has it); per target a scan or an error. */
 export const START_SCANS = `mutation StartScans($input: StartScansInput!) {
-  startScans(input: $input) { results { scan { id status } error { code message scanId } } }
+  startScans(input: $input) { results { index scan { id status } error { code message scanId } } }
 }`;
 
 export const CANCEL_SCAN = `mutation CancelScan($id: ID!) {

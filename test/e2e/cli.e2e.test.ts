@@ -231,6 +231,16 @@ describe('hostscan fleet', () => {
     const row = (t: string) => r.stdout.split('\n').find((l) => l.startsWith(t)) ?? '';
     expect(row(`${stack.sshd.username}@127.0.0.1:${stack.sshd.port} `)).toMatch(/ COMPLETED /);
     expect(row(`${stack.sshd.username}@[::1]:${stack.sshd.port} `)).toMatch(/ COMPLETED /);
+    // startScans where the server has it (wt-11a's batch), else one call per target.
+    const mutations = await gqlOk<{ __type: { fields: Array<{ name: string }> } }>(
+      stack.service.httpUrl,
+      ADMIN_TOKEN,
+      `{ __type(name: "Mutation") { fields { name } } }`,
+    );
+    const hasBatch = mutations.__type.fields.some((f) => f.name === 'startScans');
+    expect(r.stderr).toContain(
+      hasBatch ? 'started with startScans (one request for 3 targets)' : 'one startScan per target',
+    );
     expect(row(`${stack.sshd.username}@127.0.0.1:${closed} `)).toMatch(
       / FAILED .*CONNECTION_REFUSED/,
     );

@@ -137,17 +137,27 @@ async function startAll(
   try {
     const data = await ctx.api.request<{
       startScans: {
-        results: Array<{ scan: StartedScan | null; error: Started['error'] }>;
+        results: Array<{ index: number; scan: StartedScan | null; error: Started['error'] }>;
       };
     }>(START_SCANS, { input: { targets: inputs, type } });
-    return data.startScans.results.map((r, i) => ({
-      target: labels[i]!,
-      scan: r.scan,
-      error: r.scan ? null : cleanError(r.error),
+    note(ctx, `started with startScans (one request for ${inputs.length} targets)`);
+    const started = labels.map<Started>((target) => ({
+      target,
+      scan: null,
+      error: { code: 'ERROR', message: 'the server returned no result for this target' },
     }));
+    for (const r of data.startScans.results)
+      if (started[r.index])
+        started[r.index] = {
+          target: labels[r.index]!,
+          scan: r.scan,
+          error: r.scan ? null : cleanError(r.error),
+        };
+    return started;
   } catch (e) {
     if (!(e instanceof GraphQLRequestError) || e.code !== 'GRAPHQL_VALIDATION_FAILED') throw e;
   }
+  note(ctx, `the server has no startScans: one startScan per target`);
   return mapLimit(inputs, 4, async (target, i) => {
     try {
       const data = await ctx.api.request<{ startScan: { scan: StartedScan } }>(START_SCAN, {
@@ -175,6 +185,11 @@ async function startAll(
       };
     }
   });
+}
+
+/** A line for people, on stderr (so --json output on stdout stays clean). */
+function note(ctx: Context, text: string): void {
+  ctx.io.stderr.write(`${text}\n`);
 }
 
 function cleanError(e: Started['error']): Started['error'] {
