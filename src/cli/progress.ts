@@ -22,9 +22,20 @@ export interface ProgressView {
   stop(): void;
 }
 
-/** Bars on a TTY, lines otherwise; `labels` fixes the order of the bars. */
+/** Most bars drawn at once; a larger fleet gets one bar for all its scans. */
+export const MAX_BARS = 20;
+
+/**
+ * Bars on a TTY, lines otherwise; `labels` fixes the order of the bars. Past
+ * MAX_BARS scans (or more than the terminal has rows) one bar counts the
+ * finished scans and each one's end is a line above it.
+ */
 export function progressView(io: Io, labels: string[]): ProgressView {
-  return io.stderr.isTTY ? new BarsView(io, labels) : new LinesView(io);
+  if (!io.stderr.isTTY) return new LinesView(io);
+  const rows = (io.stderr as { rows?: number }).rows || 24;
+  return labels.length > Math.min(MAX_BARS, rows - 2)
+    ? new FleetBarView(io, labels.length)
+    : new BarsView(io, labels);
 }
 
 class LinesView implements ProgressView {
@@ -46,6 +57,60 @@ class LinesView implements ProgressView {
   stop(): void {}
 }
 
+function multiBar(io: Io, format: string): MultiBar {
+  return new MultiBar(
+    {
+      stream: io.stderr,
+      format,
+      barsize: 30,
+      hideCursor: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      autopadding: true,
+      fps: 10,
+    },
+    Presets.shades_classic,
+  );
+}
+
+/** Stops after one last redraw: MultiBar.log() lines wait for a redraw, and stop() alone drops them. */
+function flushAndStop(multi: MultiBar): void {
+  multi.update();
+  multi.stop();
+}
+
+const TERMINAL = new Set(['COMPLETED', 'PARTIAL', 'FAILED', 'CANCELLED']);
+
+class FleetBarView implements ProgressView {
+  private readonly multi: MultiBar;
+  private readonly bar: SingleBar;
+  private readonly ended = new Map<string, string>();
+
+  constructor(io: Io, total: number) {
+    this.multi = multiBar(io, '{bar} {value}/{total} scans finished | {counts}');
+    this.bar = this.multi.create(total, 0, { counts: '' });
+  }
+
+  update(label: string, e: ProgressEvent): void {
+    if (!TERMINAL.has(e.status) || this.ended.has(label)) return;
+    this.ended.set(label, e.status);
+    this.multi.log(`${label} ${e.status}${e.message ? ` - ${e.message}` : ''}\n`);
+    const counts = new Map<string, number>();
+    for (const status of this.ended.values()) counts.set(status, (counts.get(status) ?? 0) + 1);
+    this.bar.update(this.ended.size, {
+      counts: [...counts].map(([status, n]) => `${n} ${status}`).join(', '),
+    });
+  }
+
+  note(text: string): void {
+    this.multi.log(`${text}\n`);
+  }
+
+  stop(): void {
+    flushAndStop(this.multi);
+  }
+}
+
 class BarsView implements ProgressView {
   private readonly multi: MultiBar;
   private readonly bars = new Map<string, SingleBar>();
@@ -53,19 +118,7 @@ class BarsView implements ProgressView {
 
   constructor(io: Io, labels: string[]) {
     const width = Math.max(...labels.map((l) => l.length));
-    this.multi = new MultiBar(
-      {
-        stream: io.stderr,
-        format: '{label} {bar} {percentage}% | {status} {step}',
-        barsize: 30,
-        hideCursor: false,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        autopadding: true,
-        fps: 10,
-      },
-      Presets.shades_classic,
-    );
+    this.multi = multiBar(io, '{label} {bar} {percentage}% | {status} {step}');
     for (const label of labels)
       this.bars.set(
         label,
@@ -84,6 +137,6 @@ class BarsView implements ProgressView {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.multi.stop();
+    flushAndStop(this.multi);
   }
 }

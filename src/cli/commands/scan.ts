@@ -42,7 +42,12 @@ export async function scanCommand(
     } = await ctx.api.request<{ startScan: { scan: StartedScan } }>(START_SCAN, { input }));
   } catch (e) {
     const existing = e instanceof GraphQLRequestError && e.errors[0]?.extensions?.scanId;
-    if (!options.watch || !existing) throw e;
+    if (!existing) throw e;
+    if (!options.watch)
+      throw new CliError(
+        `${label} already has a ${options.type} scan under way: ${String(existing)} (hostscan watch ${String(existing)} follows it)`,
+        ExitCode.FAILED,
+      );
     // The host already has this type of scan under way: following it is what was asked.
     ctx.io.stderr.write(`${label}: a ${options.type} scan is already under way; following it\n`);
     scan = { id: String(existing), status: 'RUNNING' };
