@@ -248,17 +248,23 @@ describe('hostscan fleet', () => {
   });
 
   it('reads targets from stdin, prints the started scans as JSON and exits 0', async () => {
+    // The same target twice: the second line finds the first's scan under way.
     const r = await runCli(['fleet', '-', '--json'], {
       env,
-      input: `${target}\n\n# done\n`,
+      input: `${target}\n\n# again\n${target}\n`,
     });
     const started = JSON.parse(r.stdout) as Array<{
       target: string;
       scan: { id: string; status: string } | null;
+      error: { code: string; scanId?: string } | null;
     }>;
-    expect(started).toHaveLength(1);
-    expect(started[0]!.target).toBe(target);
+    expect(started.map((s) => s.target)).toEqual([target, `${target} #2`]);
     expect(started[0]!.scan?.status).toBe('PENDING');
+    expect(started[1]!.scan).toBeNull();
+    expect(started[1]!.error).toMatchObject({
+      code: 'SCAN_IN_PROGRESS',
+      scanId: started[0]!.scan!.id,
+    });
     expect(r.code).toBe(0);
     await stack.follow(started[0]!.scan!.id);
   });

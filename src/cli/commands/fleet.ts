@@ -41,11 +41,11 @@ export async function fleetCommand(
   const started = await startAll(ctx, targets, inputs, options.type);
 
   // A target whose host has this scan under way already: its scan is the one to follow.
-  const following = started.flatMap((s) =>
+  const following = started.flatMap((s, index) =>
     s.scan
-      ? [{ id: s.scan.id, label: s.target }]
+      ? [{ id: s.scan.id, label: s.target, index }]
       : s.error?.scanId
-        ? [{ id: s.error.scanId, label: s.target }]
+        ? [{ id: s.error.scanId, label: s.target, index }]
         : [],
   );
   if (!options.watch) {
@@ -60,23 +60,23 @@ export async function fleetCommand(
         `${s.target}: ${s.error!.scanId ? `already under way (${s.error!.scanId}); following it` : `not started: ${s.error!.message} (${s.error!.code})`}\n`,
       );
   const scans = await watchScans(ctx, following, Boolean(options.json));
-  const byLabel = new Map(following.map((f, i) => [f.label, scans[i]!]));
-  const codes = started.map((s) => {
-    const scan = byLabel.get(s.target);
+  const byIndex = new Map(following.map((f, i) => [f.index, scans[i]!]));
+  const codes = started.map((_, i) => {
+    const scan = byIndex.get(i);
     return scan ? exitCodeOf(scan.status) : ExitCode.FAILED;
   });
   if (options.json) {
     printJson(
       ctx,
-      started.map((s) => ({
+      started.map((s, i) => ({
         target: s.target,
-        scan: byLabel.get(s.target) ?? null,
+        scan: byIndex.get(i) ?? null,
         error: s.scan || s.error?.scanId ? null : s.error,
       })),
     );
   } else {
-    const rows = started.map((s) => {
-      const scan = byLabel.get(s.target);
+    const rows = started.map((s, i) => {
+      const scan = byIndex.get(i);
       if (!scan) return [s.target, 'NOT STARTED', '-', `${s.error!.code}: ${s.error!.message}`];
       const failed = scan.steps.filter((st) => st.status === 'FAILED').map((st) => st.name);
       const detail = scan.error
@@ -131,9 +131,14 @@ async function startAll(
   inputs: Array<Record<string, unknown>>,
   type: string,
 ): Promise<Started[]> {
-  const labels = targets.map((t, i) =>
-    formatTarget({ ...t, username: inputs[i]!.username as string | undefined }),
-  );
+  // Labels key the progress bars: a target listed twice gets " #2" on its second line.
+  const seen = new Map<string, number>();
+  const labels = targets.map((t, i) => {
+    const label = formatTarget({ ...t, username: inputs[i]!.username as string | undefined });
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    return n === 1 ? label : `${label} #${n}`;
+  });
   try {
     const data = await ctx.api.request<{
       startScans: {
