@@ -104,6 +104,14 @@ describe('check:lint', () => {
     expect(r.stdout).toMatch(/worker is below these layers/);
   });
 
+  it('keeps the CLI a client: it may not import the server', () => {
+    const r = lint('src/cli/layer-probe.ts', "export { loadConfig } from '../config';\n");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/cli is below these layers/);
+    const ok = lint('src/cli/layer-probe.ts', "export { ScanStatus } from '../domain/states';\n");
+    expect(ok.stdout).toBe('');
+  });
+
   it('accepts an import from a lower layer', () => {
     const r = lint('src/queue/layer-probe.ts', "export { PG_ERROR } from '../db/pg-errors';\n");
     expect(r.stdout).toBe('');
