@@ -296,6 +296,12 @@ export async function fanoutRows(
   token: string,
   db: pg.Pool,
 ): Promise<Array<[string, string]>> {
+  // A service that dies mid-run would show up only as ECONNRESET here: say why.
+  service.child.once('exit', (code, signal) =>
+    console.error(
+      `fan-out bench: the service exited (code ${code}, signal ${signal}); log tail:\n${service.logs().slice(-3000)}`,
+    ),
+  );
   const product = productTarget(service, token, db);
   const first = await product.scan();
   await new Promise((r) => setTimeout(r, 3_000));

@@ -20,6 +20,12 @@ import { SubscriptionQueue } from './subscription-queue';
 /** Told when a subscription is cut off for not taking its events. */
 export type OnSlow = (error: SlowSubscriberError) => void;
 
+/** A scan's row as one read saw it, and the "current state" event made from it. */
+interface Snapshot {
+  readonly scan: ScanRow;
+  readonly current: ScanEvent;
+}
+
 /** What the hub tells the API layer. */
 interface HubEvents {
   /** An API key was revoked, by any process. */
@@ -67,6 +73,8 @@ export class EventHub {
   /** Consecutive failed reads per scan, and the retry scheduled after them. */
   private readonly readFailures = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** The scan-row read in flight per scan, shared by the subscribes that wait for it. */
+  private readonly snapshots = new Map<string, Promise<Snapshot | null>>();
   private stopped = false;
 
   constructor(private readonly options: HubOptions) {
@@ -145,24 +153,16 @@ export class EventHub {
     if (!set) this.byScan.set(scanId, (set = new Set()));
     set.add(sub);
     try {
-      const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
-      if (!scan) {
+      const snapshot = await this.snapshot(scanId);
+      if (!snapshot) {
         sub.queue.end();
         return null;
       }
+      const { scan } = snapshot;
       if (afterSeq === null) {
         sub.cursor = scan.last_seq - 1;
         sub.ready = true;
-        this.deliver(sub, {
-          scanId,
-          seq: scan.last_seq,
-          status: scan.status,
-          progress: scan.progress,
-          step: scan.current_step,
-          message: 'current state',
-          at: new Date(),
-          scan,
-        });
+        this.deliver(sub, snapshot.current);
       } else {
         sub.cursor = Math.min(afterSeq, scan.last_seq);
         sub.silentThrough = afterSeq;
@@ -176,6 +176,41 @@ export class EventHub {
       sub.queue.end();
       throw new Error(`cannot follow scan ${scanId}`, { cause: toError(e) });
     }
+  }
+
+  /**
+   * The scan's row and its "current state" event, read once for every
+   * subscriber that asks while the read is in flight (a storm of 10,000
+   * subscribes to one scan costs a few reads, not 10,000), and the same
+   * event object for all of them, so the API executes it once per distinct
+   * operation. Sharing a read that started before a subscriber registered
+   * loses nothing: the subscriber's cursor comes from this row, and its
+   * catch-up read (after registering) brings every later event from the log.
+   */
+  private snapshot(scanId: string): Promise<Snapshot | null> {
+    let read = this.snapshots.get(scanId);
+    if (!read) {
+      read = this.options.pgPool
+        .query<ScanRow>(SCAN_BY_ID, [scanId])
+        .then((r) => {
+          const scan = r.rows[0];
+          if (!scan) return null;
+          const current: ScanEvent = {
+            scanId,
+            seq: scan.last_seq,
+            status: scan.status,
+            progress: scan.progress,
+            step: scan.current_step,
+            message: 'current state',
+            at: new Date(),
+            scan,
+          };
+          return { scan, current };
+        })
+        .finally(() => this.snapshots.delete(scanId));
+      this.snapshots.set(scanId, read);
+    }
+    return read;
   }
 
   /**

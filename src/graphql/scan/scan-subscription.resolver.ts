@@ -9,6 +9,26 @@ import type { AppContext } from '../context';
 import { ScanProgressEvent } from './scan-event.type';
 import { ScanUpdatesFilter } from './scan-updates-filter.input';
 
+/** Where toPayloads keeps the hub queue it reads, for {@link hubQueueOf}. */
+const HUB_QUEUE = Symbol('hub queue');
+
+/**
+ * The hub queue behind a scanProgress/scanUpdates source stream (what
+ * graphql-js's createSourceEventStream returns for them), or null for any
+ * other stream. The API's shared fan-out (src/api/live-subscriptions.ts)
+ * reads the queue itself and executes each event once per distinct
+ * operation with {@link eventRoot} as the root value, instead of once per
+ * subscriber as graphql-js's subscribe() would.
+ */
+export function hubQueueOf(stream: object): SubscriptionQueue<ScanEvent> | null {
+  return (stream as { [HUB_QUEUE]?: SubscriptionQueue<ScanEvent> })[HUB_QUEUE] ?? null;
+}
+
+/** The root value an event is executed with (what toPayloads yields for it). */
+export function eventRoot(event: ScanEvent): ScanProgressEvent {
+  return { ...event, scan: scanFromRow(event.scan) };
+}
+
 interface SubscribeData<A> {
   args: A;
   context: AppContext;
@@ -27,12 +47,15 @@ export function toPayloads(
   queue: SubscriptionQueue<ScanEvent>,
   ctx: AppContext,
 ): AsyncIterableIterator<ScanProgressEvent> {
-  const iterator: AsyncIterableIterator<ScanProgressEvent> = {
+  const iterator: AsyncIterableIterator<ScanProgressEvent> & {
+    [HUB_QUEUE]: SubscriptionQueue<ScanEvent>;
+  } = {
+    [HUB_QUEUE]: queue,
     async next() {
       const r = await queue.next();
       if (r.done) return { value: undefined, done: true };
       ctx.loaders.clearAll();
-      return { value: { ...r.value, scan: scanFromRow(r.value.scan) }, done: false };
+      return { value: eventRoot(r.value), done: false };
     },
     async return() {
       await queue.return();
