@@ -93,6 +93,12 @@ function status(): ClientStatus {
   return { subscribers: subs.length, withEvent, terminal, errors, lastFirstMs };
 }
 
+// graphql-ws's client can reject an internal promise with the socket's
+// ErrorEvent/CloseEvent when a connect fails (10,000 at once on a loaded
+// machine): that is one more failed subscriber, not a reason to die and
+// leave the bench waiting for answers.
+process.on('unhandledRejection', () => void errors++);
+
 process.on('message', (raw: { id: number; req: ClientRequest }) => {
   const { id, req } = raw;
   const reply = (body: object) => process.send!({ id, ...body });
@@ -115,7 +121,12 @@ process.on('message', (raw: { id: number; req: ClientRequest }) => {
       return reply({ count: sorted.length, p50: pct(sorted, 50), p99: pct(sorted, 99) });
     }
     case 'close':
-      void Promise.all(subs.map((s) => s.client.dispose())).then(() => {
+      // dispose() of a client whose socket never opened can wait forever:
+      // give the sockets a moment to close, then exit (which closes the rest).
+      void Promise.race([
+        Promise.all(subs.map((s) => s.client.dispose())),
+        new Promise((r) => setTimeout(r, 5_000)),
+      ]).then(() => {
         reply({});
         process.exit(0);
       });

@@ -26,20 +26,33 @@ const PROGRESS = `subscription ($id: ID!) { scanProgress(id: $id) { scanId seq s
 class ClientProcess {
   private readonly child: ChildProcess;
   private next = 0;
-  private readonly waiting = new Map<number, (body: Record<string, unknown>) => void>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (body: Record<string, unknown>) => void; reject: (e: Error) => void }
+  >();
+  private exited = false;
 
   constructor() {
     this.child = fork(path.join(__dirname, 'fanout-client.ts'), [], { execArgv: process.execArgv });
     this.child.on('message', (m: { id: number } & Record<string, unknown>) => {
-      this.waiting.get(m.id)?.(m);
+      this.waiting.get(m.id)?.resolve(m);
       this.waiting.delete(m.id);
+    });
+    // A client that died answers nothing more: fail its requests, not hang.
+    this.child.once('exit', (code, signal) => {
+      for (const w of this.waiting.values()) {
+        w.reject(new Error(`fan-out client exited (code ${code}, signal ${signal})`));
+      }
+      this.waiting.clear();
+      this.exited = true;
     });
   }
 
   request<T = Record<string, unknown>>(req: ClientRequest): Promise<T> {
     const id = ++this.next;
-    return new Promise<T>((resolve) => {
-      this.waiting.set(id, resolve as (b: Record<string, unknown>) => void);
+    if (this.exited) return Promise.reject(new Error('fan-out client exited'));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (b: Record<string, unknown>) => void, reject });
       this.child.send({ id, req });
     });
   }
@@ -64,6 +77,7 @@ class ClientProcess {
   }
 
   async close(): Promise<void> {
+    if (this.exited) return;
     const exited = new Promise((r) => this.child.once('exit', r));
     await this.request({ cmd: 'close' });
     await exited;
@@ -296,6 +310,12 @@ export async function fanoutRows(
   token: string,
   db: pg.Pool,
 ): Promise<Array<[string, string]>> {
+  // A service that dies mid-run would show up only as ECONNRESET here: say why.
+  service.child.once('exit', (code, signal) =>
+    console.error(
+      `fan-out bench: the service exited (code ${code}, signal ${signal}); log tail:\n${service.logs().slice(-3000)}`,
+    ),
+  );
   const product = productTarget(service, token, db);
   const first = await product.scan();
   await new Promise((r) => setTimeout(r, 3_000));
@@ -305,6 +325,8 @@ export async function fanoutRows(
     const a = await run(product);
     const b = await run(plain.target);
     rows.push([label, `product ${show(a)} | plain graphql-ws ${show(b)}`]);
+    // Printed as measured too: a later row that fails or hangs loses nothing.
+    console.error(`[fan-out] ${label}: ${rows.at(-1)![1]}`);
   };
   try {
     await both(

@@ -3,13 +3,14 @@ interface Operation {
   /** The client sent `complete` for it: nothing more of it may go out. */
   completed: boolean;
   /** A `subscribe` reusing the id, held until this operation is gone. */
-  queued: string | null;
+  queued: { data: string; message: Peeked } | null;
 }
 
-/** What the gate peeks at in a graphql-transport-ws message. */
-interface Peeked {
+/** A graphql-transport-ws message as the gate parsed it (handed on, so nobody parses twice). */
+export interface Peeked {
   type?: unknown;
   id?: unknown;
+  payload?: unknown;
 }
 
 /** `{"id":"…","type":"next"|"error"` as graphql-ws's stringifyMessage starts a frame. */
@@ -31,11 +32,16 @@ export class OperationGate {
   private readonly ops = new Map<string, Operation>();
 
   /**
-   * @param handle hands one message to graphql-ws; resolves when graphql-ws
-   *   is done with it (for a subscribe: when the operation has ended). Must
-   *   not reject.
+   * @param handle hands one message on (to graphql-ws, or to the shared
+   *   fan-out for scanProgress/scanUpdates), with the gate's parse of it
+   *   (null if it is not a JSON object); resolves when the message is dealt
+   *   with (for a subscribe: when the operation has ended). Must not reject.
+   * @param close closes the socket (a `subscribe` reusing a live id: 4409).
    */
-  constructor(private readonly handle: (data: string) => Promise<void>) {}
+  constructor(
+    private readonly handle: (data: string, message: Peeked | null) => Promise<void>,
+    private readonly close: (code: number, reason: string) => void,
+  ) {}
 
   /** Operations running on the socket (pending, live or winding down). */
   get size(): number {
@@ -50,11 +56,17 @@ export class OperationGate {
     } catch {
       // graphql-ws answers malformed messages itself.
     }
+    if (typeof peeked !== 'object' || Array.isArray(peeked)) peeked = null;
     const id = typeof peeked?.id === 'string' ? peeked.id : null;
-    if (id === null) return this.handle(data);
-    if (peeked!.type === 'subscribe') return this.subscribe(id, data);
-    if (peeked!.type === 'complete') return this.complete(id, data);
-    return this.handle(data);
+    if (id === null) return this.handle(data, peeked);
+    if (peeked!.type === 'subscribe') return this.subscribe(id, data, peeked!);
+    if (peeked!.type === 'complete') return this.complete(id, data, peeked!);
+    return this.handle(data, peeked);
+  }
+
+  /** Whether the client completed operation `id` (nothing more of it may go out). */
+  completed(id: string): boolean {
+    return this.ops.get(id)?.completed === true;
   }
 
   /** Whether an outgoing frame may be sent (false for a completed operation's results). */
@@ -64,27 +76,29 @@ export class OperationGate {
     return this.ops.get(JSON.parse(m[1]!) as string)?.completed !== true;
   }
 
-  private subscribe(id: string, data: string): Promise<void> {
+  private subscribe(id: string, data: string, message: Peeked): Promise<void> {
     const op = this.ops.get(id);
-    if (!op) return this.start(id, data);
+    if (!op) return this.start(id, data, message);
     if (op.completed && op.queued === null) {
-      op.queued = data;
+      op.queued = { data, message };
       return Promise.resolve();
     }
-    // A live id reused: graphql-ws closes the socket (4409), as the protocol says.
-    return this.handle(data);
+    // A live id reused: closed as the protocol says (and as graphql-ws does),
+    // here because the operation may be one graphql-ws never saw.
+    this.close(4409, `Subscriber for ${id} already exists`);
+    return Promise.resolve();
   }
 
-  private start(id: string, data: string): Promise<void> {
+  private start(id: string, data: string, message: Peeked): Promise<void> {
     const op: Operation = { completed: false, queued: null };
     this.ops.set(id, op);
-    return this.handle(data).finally(() => {
+    return this.handle(data, message).finally(() => {
       this.ops.delete(id);
-      if (op.queued !== null) void this.start(id, op.queued);
+      if (op.queued !== null) void this.start(id, op.queued.data, op.queued.message);
     });
   }
 
-  private complete(id: string, data: string): Promise<void> {
+  private complete(id: string, data: string, message: Peeked): Promise<void> {
     const op = this.ops.get(id);
     if (op?.queued != null) {
       // The restart never began: forget it; the first operation is completed already.
@@ -92,6 +106,6 @@ export class OperationGate {
       return Promise.resolve();
     }
     if (op) op.completed = true;
-    return this.handle(data);
+    return this.handle(data, message);
   }
 }

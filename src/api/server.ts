@@ -1,13 +1,13 @@
 import http from 'node:http';
 
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { GraphQLSchema } from 'graphql';
 import type pg from 'pg';
 
 import type { Authenticator, Principal } from '../auth/authenticator';
 import type { EventHub } from '../events/hub';
 import type { AppContext } from '../graphql/context';
-import { createLoaders } from '../graphql/loaders';
+import { createLoaders, type Loaders } from '../graphql/loaders';
 import type { Logger } from '../logger';
 import { addScrapeSources, ScanStatsReader } from '../metrics';
 import type { Services } from '../services';
@@ -45,10 +45,23 @@ export interface ApiServer {
 export function createApiServer(deps: ApiDeps): ApiServer {
   const { orm, hub, services, log } = deps;
   const rules = validationRules({ introspection: deps.introspection });
-  // One EntityManager fork per HTTP request or WebSocket operation.
+  // One EntityManager fork per HTTP request or WebSocket operation, made
+  // when a resolver first needs it: a subscribe that only reaches the hub
+  // (10,000 dashboards) never forks.
   const context = (principal: Principal): AppContext => {
-    const em = orm.em.fork();
-    return { principal, em, loaders: createLoaders(em), hub, ...services };
+    let em: EntityManager | undefined;
+    let loaders: Loaders | undefined;
+    return {
+      principal,
+      hub,
+      ...services,
+      get em() {
+        return (em ??= orm.em.fork());
+      },
+      get loaders() {
+        return (loaders ??= createLoaders(this.em));
+      },
+    };
   };
 
   const httpServer = http.createServer();

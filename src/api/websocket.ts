@@ -1,13 +1,10 @@
 import type http from 'node:http';
 
 import {
-  type DocumentNode,
-  getOperationAST,
-  GraphQLError,
+  type ExecutionResult,
+  type FormattedExecutionResult,
   type GraphQLSchema,
-  parse,
   specifiedRules,
-  validate,
   type ValidationRule,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -19,9 +16,11 @@ import type { EventHub } from '../events/hub';
 import type { AppContext } from '../graphql/context';
 import type { Logger } from '../logger';
 import { apiError } from '../services/errors';
-import { originAllowed, QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { DocumentCache } from './documents';
+import { originAllowed, QUERY_LIMITS } from './hardening';
 import { formatError } from './http';
-import { serveGraphqlWs, type SocketExtra } from './ws-server';
+import { type LiveSocket, LiveSubscriptions } from './live-subscriptions';
+import { serveGraphqlWs } from './ws-server';
 
 /** What the graphql-ws endpoint at `/graphql` needs besides the HTTP server it upgrades. */
 export interface WebSocketApiOptions {
@@ -47,8 +46,29 @@ export interface WebSocketApi {
 }
 
 /** Per-socket state graphql-ws keeps in `ctx.extra`. */
-interface SocketState extends SocketExtra {
-  principal?: Principal;
+type SocketState = LiveSocket;
+
+/**
+ * What graphql-ws's onNext hook does to every result, and the shared fan-out
+ * to each event's: errors masked as over HTTP; a request refused before
+ * execution (variable coercion: no data, no path) is the client's input.
+ */
+export function formatNext(result: ExecutionResult): ExecutionResult | FormattedExecutionResult {
+  if (!result.errors?.length) return result;
+  const requestError = result.data === undefined;
+  return {
+    ...result,
+    errors: result.errors.map((e) => {
+      const json = e.toJSON();
+      if (requestError && !json.path && !json.extensions?.code) {
+        return formatError({
+          ...json,
+          extensions: { ...json.extensions, code: 'BAD_USER_INPUT' },
+        });
+      }
+      return formatError(json);
+    }),
+  };
 }
 
 /** Serves graphql-ws on `httpServer`'s upgrades at `/graphql`. */
@@ -67,6 +87,28 @@ export function attachWebSocketApi(
       originAllowed(origin || undefined, req.headers.host, allowedOrigins),
   });
   const sockets = trackRevocations(options);
+  const documents = new DocumentCache(schema, rules);
+  /** One operation's context; with its socket, a subscriber cut off for not reading drops it. */
+  const operationContext = (principal: Principal, socket: WebSocket | null): AppContext =>
+    Object.assign(options.context(principal), {
+      dropConnection: socket
+        ? () => {
+            log.info(
+              { keyId: principal.keyId },
+              'closing the WebSocket of a subscriber that stopped reading',
+            );
+            socket.terminate();
+          }
+        : undefined,
+    });
+  const live = new LiveSubscriptions({
+    schema,
+    documents,
+    context: operationContext,
+    formatNext,
+    maxOperationsPerSocket: QUERY_LIMITS.maxSubscriptionsPerSocket,
+    log,
+  });
 
   const cleanup = serveGraphqlWs<{ authorization?: unknown }, SocketState>(
     {
@@ -89,6 +131,8 @@ export function attachWebSocketApi(
           // have missed this socket: check once more now it is tracked.
           if (await authenticator.isRevoked(keyId).catch(() => false)) return false;
         }
+        // graphql-ws acknowledges right after this: subscribes may take the shared path.
+        ctx.extra.acknowledged = true;
         return true;
       },
       // Parse and validate here with the same limits as HTTP: Apollo's rules do
@@ -104,46 +148,14 @@ export function attachWebSocketApi(
             ),
           ];
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: QUERY_LIMITS.maxTokens });
-        } catch (e) {
-          const message = e instanceof GraphQLError ? e.message : 'cannot parse the query';
-          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          return errors.map(
-            (e) =>
-              new GraphQLError(withoutSuggestions(e.message), {
-                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-              }),
-          );
-        }
-        // graphql-ws would answer this itself; here it ends the same way as
-        // every other refusal above.
-        if (!getOperationAST(document, payload.operationName)) {
-          return [
-            new GraphQLError('Unable to identify operation', {
-              extensions: { code: 'BAD_USER_INPUT' },
-            }),
-          ];
-        }
+        const prepared = documents.prepare(payload.query, payload.operationName);
+        if (!prepared.ok) return [...prepared.errors];
         return {
           schema,
-          document,
+          document: prepared.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: {
-            ...options.context(ctx.extra.principal!),
-            dropConnection: () => {
-              log.info(
-                { keyId: ctx.extra.principal?.keyId },
-                'closing the WebSocket of a subscriber that stopped reading',
-              );
-              ctx.extra.socket.terminate();
-            },
-          },
+          contextValue: operationContext(ctx.extra.principal!, ctx.extra.socket),
         };
       },
       // Apollo's formatError does not see WebSocket traffic: apply the same masking here.
@@ -151,29 +163,12 @@ export function attachWebSocketApi(
         log.debug({ errors: errors.map((e) => e.message) }, 'websocket operation error');
         return errors.map((e) => formatError(e.toJSON()));
       },
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors?.length) return;
-        // No data and no path: the request itself was refused before execution
-        // (variable coercion), which is the client's input, not our failure.
-        const requestError = result.data === undefined;
-        return {
-          ...result,
-          errors: result.errors.map((e) => {
-            const json = e.toJSON();
-            if (requestError && !json.path && !json.extensions?.code) {
-              return formatError({
-                ...json,
-                extensions: { ...json.extensions, code: 'BAD_USER_INPUT' },
-              });
-            }
-            return formatError(json);
-          }),
-        };
-      },
+      onNext: (_ctx, _id, _payload, _args, result) => formatNext(result),
     },
     wsServer,
     (base) => base,
     log,
+    live,
   );
 
   return {

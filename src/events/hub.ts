@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 
 import { toError } from '../domain/errors';
-import { isTerminal } from '../domain/states';
 import type { Logger } from '../logger';
 import type { ScanRow } from '../queue/rows';
 import { SCAN_BY_ID } from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
 import { type Dashboard, Dashboards } from './dashboards';
 import type { EventSink, EventSource } from './event-source';
+import { ScanFollowers } from './followers';
 import type { HubOptions } from './hub-options';
 import { ListenSource } from './listen-source';
 import { type LoggedEventRow, positionOf } from './log-cursor';
@@ -28,22 +28,6 @@ interface HubEvents {
   reconnected: [];
 }
 
-/** One scanProgress subscriber: its own cursor and its queue. */
-interface Subscriber {
-  readonly scanId: string;
-  /** The last seq it was handed (or will start after); completes after the terminal event. */
-  cursor: number;
-  /** False until its starting point is known: until then it is handed nothing. */
-  ready: boolean;
-  /**
-   * Seqs up to here are not sent: an afterSeq past the end of the log. The
-   * cursor still starts at the log's end, so the subscriber follows the
-   * scan and completes after its terminal event.
-   */
-  silentThrough: number;
-  readonly queue: SubscriptionQueue<ScanEvent>;
-}
-
 /**
  * Fans progress events out to the subscribers in this process. Its source
  * (a LISTEN connection or a poll timer) says which scans moved; the hub
@@ -53,14 +37,14 @@ interface Subscriber {
  *
  * A read may be made for one subscriber (a scanProgress with afterSeq) or
  * for a reconnect, and may hold rows others had or must never get, so each
- * subscriber has its own cursor: a seq for scanProgress, a log position for
+ * subscriber has its own cursor: a seq for scanProgress (followers.ts), a log position for
  * dashboards (dashboards.ts). A row passes only the cursors it is beyond.
  */
 export class EventHub {
   private readonly log: Logger;
   private readonly source: EventSource;
   private readonly emitter = new EventEmitter<HubEvents>();
-  private readonly byScan = new Map<string, Set<Subscriber>>();
+  private readonly followers: ScanFollowers;
   private readonly dashboards: Dashboards;
   /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
   private readonly inFlight = new Map<string, { again: boolean }>();
@@ -72,6 +56,7 @@ export class EventHub {
   constructor(private readonly options: HubOptions) {
     this.log = options.log.child({ component: 'event-hub' });
     this.dashboards = new Dashboards(options.pgPool);
+    this.followers = new ScanFollowers(options.pgPool, (scanId) => this.catchUp(scanId));
     const sink: EventSink = {
       follows: (scanId) => this.follows(scanId),
       scanChanged: (scanId, seq) => this.onScanChanged(scanId, seq),
@@ -102,7 +87,7 @@ export class EventHub {
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
     await this.source.stop();
-    for (const s of [...this.byScan.values()].flatMap((set) => [...set])) s.queue.end();
+    this.followers.endAll();
     this.dashboards.endAll();
   }
 
@@ -122,9 +107,7 @@ export class EventHub {
   }
 
   get subscriberCount(): number {
-    let n = this.dashboards.size;
-    for (const set of this.byScan.values()) n += set.size;
-    return n;
+    return this.dashboards.size + this.followers.size;
   }
 
   /**
@@ -132,55 +115,14 @@ export class EventHub {
    * after it; without, it starts with the scan's current state. It completes
    * after the terminal event.
    */
-  async subscribeScan(
+  subscribeScan(
     scanId: string,
     afterSeq: number | null,
     onSlow?: OnSlow,
   ): Promise<SubscriptionQueue<ScanEvent> | null> {
-    // Until the starting point is known, drop whatever a concurrent catch-up
-    // delivers: the reads below start from the right seq and miss nothing.
-    const sub: Subscriber = {
-      scanId,
-      cursor: 0,
-      ready: false,
-      silentThrough: 0,
-      queue: this.queue(scanId, onSlow, () => this.unregister(sub)),
-    };
-    let set = this.byScan.get(scanId);
-    if (!set) this.byScan.set(scanId, (set = new Set()));
-    set.add(sub);
-    try {
-      const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
-      if (!scan) {
-        sub.queue.end();
-        return null;
-      }
-      if (afterSeq === null) {
-        sub.cursor = scan.last_seq - 1;
-        sub.ready = true;
-        this.deliver(sub, {
-          scanId,
-          seq: scan.last_seq,
-          status: scan.status,
-          progress: scan.progress,
-          step: scan.current_step,
-          message: 'current state',
-          at: new Date(),
-          scan,
-        });
-      } else {
-        sub.cursor = Math.min(afterSeq, scan.last_seq);
-        sub.silentThrough = afterSeq;
-        sub.ready = true;
-        if (isTerminal(scan.status) && afterSeq >= scan.last_seq) sub.queue.end();
-      }
-      // Events logged after the read above come from the log, not lost.
-      if (!sub.queue.closed) this.catchUp(scanId);
-      return sub.queue;
-    } catch (e) {
-      sub.queue.end();
-      throw new Error(`cannot follow scan ${scanId}`, { cause: toError(e) });
-    }
+    return this.followers.subscribe(scanId, afterSeq, (onClose) =>
+      this.queue(scanId, onSlow, onClose),
+    );
   }
 
   /**
@@ -219,21 +161,15 @@ export class EventHub {
     });
   }
 
-  private unregister(sub: Subscriber): void {
-    const set = this.byScan.get(sub.scanId);
-    set?.delete(sub);
-    if (set && set.size === 0) this.byScan.delete(sub.scanId);
-  }
-
   /** Whether any subscriber takes events of this scan. */
   private follows(scanId: string): boolean {
-    return this.dashboards.size > 0 || this.byScan.has(scanId);
+    return this.dashboards.size > 0 || this.followers.has(scanId);
   }
 
   /** A NOTIFY: read the scan's log unless nobody follows it or every dashboard had the event. */
   private onScanChanged(scanId: string, seq: number): void {
     if (!this.follows(scanId)) return;
-    if (!this.byScan.has(scanId) && this.dashboards.hasOffered(scanId, seq)) return;
+    if (!this.followers.has(scanId) && this.dashboards.hasOffered(scanId, seq)) return;
     this.catchUp(scanId);
   }
 
@@ -247,7 +183,7 @@ export class EventHub {
   }
 
   private catchUpAll(): void {
-    const ids = new Set(this.byScan.keys());
+    const ids = this.followers.scanIds();
     this.catchUpDashboards(1);
     for (const id of ids) this.catchUp(id);
   }
@@ -321,8 +257,10 @@ export class EventHub {
 
   private async readAndDeliver(scanId: string): Promise<void> {
     // Start from the lowest cursor that still needs rows of this scan.
-    let from = this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity;
-    for (const s of this.byScan.get(scanId) ?? []) if (s.ready) from = Math.min(from, s.cursor);
+    const from = Math.min(
+      this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity,
+      this.followers.readFrom(scanId),
+    );
     if (from === Infinity) return;
     const events = (
       await this.options.pgPool.query<LoggedEventRow>(sql.EVENTS_AFTER, [scanId, from])
@@ -335,7 +273,6 @@ export class EventHub {
   /** Hands one scan's log rows, in seq order, to each subscriber beyond whose cursor they are. */
   private deliverEvents(scan: ScanRow, events: readonly LoggedEventRow[], readFrom?: number): void {
     const scanId = scan.id;
-    const subs = this.byScan.get(scanId);
     let gap = false;
     for (const e of events) {
       const event: ScanEvent = {
@@ -349,35 +286,11 @@ export class EventHub {
         scan,
         position: positionOf(e),
       };
-      for (const s of subs ?? []) gap = !this.deliver(s, event, readFrom) || gap;
+      gap = !this.followers.offer(event, readFrom) || gap;
       this.dashboards.offer(event);
     }
     // A subscriber behind these rows (its cursor set while another read was
     // running) gets its own read from its cursor.
     if (gap) this.catchUp(scanId);
-  }
-
-  /**
-   * Hands `event` to `sub` if it is the next one the subscriber is owed
-   * (seq = cursor + 1: seqs of a scan go up by one). False when the
-   * subscriber is behind the event: it needs a read from its own cursor.
-   * `readFrom` is where the read that brought the event started: a
-   * subscriber at or past it was covered by that read, so a missing seq is
-   * missing from the log, not from the read, and is skipped over rather than
-   * read again. A terminal event at or before the cursor (a client that
-   * asked for events after the end) completes the stream.
-   */
-  private deliver(sub: Subscriber, event: ScanEvent, readFrom?: number): boolean {
-    if (!sub.ready || sub.queue.closed) return true;
-    if (event.seq <= sub.cursor) {
-      if (isTerminal(event.status)) sub.queue.end();
-      return true;
-    }
-    const covered = readFrom !== undefined && sub.cursor >= readFrom;
-    if (event.seq !== sub.cursor + 1 && !covered) return false;
-    sub.cursor = event.seq;
-    if (event.seq > sub.silentThrough) sub.queue.push(event);
-    if (isTerminal(event.status)) sub.queue.end();
-    return true;
   }
 }

@@ -10,6 +10,26 @@ import type { AppContext } from '../context';
 import { ScanProgressEvent } from './scan-event.type';
 import { ScanUpdatesFilter } from './scan-updates-filter.input';
 
+/** Where toPayloads keeps the hub queue it reads, for {@link hubQueueOf}. */
+const HUB_QUEUE = Symbol('hub queue');
+
+/**
+ * The hub queue behind a scanProgress/scanUpdates source stream (what
+ * graphql-js's createSourceEventStream returns for them), or null for any
+ * other stream. The API's shared fan-out (src/api/live-subscriptions.ts)
+ * reads the queue itself and executes each event once per distinct
+ * operation with {@link eventRoot} as the root value, instead of once per
+ * subscriber as graphql-js's subscribe() would.
+ */
+export function hubQueueOf(stream: object): SubscriptionQueue<ScanEvent> | null {
+  return (stream as { [HUB_QUEUE]?: SubscriptionQueue<ScanEvent> })[HUB_QUEUE] ?? null;
+}
+
+/** The root value an event is executed with (what toPayloads yields for it). */
+export function eventRoot(event: ScanEvent): ScanProgressEvent {
+  return { ...event, scan: scanFromRow(event.scan) };
+}
+
 interface SubscribeData<A> {
   args: A;
   context: AppContext;
@@ -38,7 +58,10 @@ export function toPayloads(
 ): AsyncIterableIterator<ScanProgressEvent> {
   const since = Date.now();
   let handedOver: ScanEvent | null = null;
-  const iterator: AsyncIterableIterator<ScanProgressEvent> = {
+  const iterator: AsyncIterableIterator<ScanProgressEvent> & {
+    [HUB_QUEUE]: SubscriptionQueue<ScanEvent>;
+  } = {
+    [HUB_QUEUE]: queue,
     async next() {
       if (handedOver && subscription) eventDelivered(subscription, handedOver.at);
       handedOver = null;
@@ -46,7 +69,7 @@ export function toPayloads(
       if (r.done) return { value: undefined, done: true };
       if (r.value.position && r.value.at.getTime() >= since) handedOver = r.value;
       ctx.loaders.clearAll();
-      return { value: { ...r.value, scan: scanFromRow(r.value.scan) }, done: false };
+      return { value: eventRoot(r.value), done: false };
     },
     async return() {
       await queue.return();
