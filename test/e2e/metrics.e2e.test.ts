@@ -103,13 +103,15 @@ it('counts a QUICK scan, its durations and its events, and tracks live subscript
       [id],
     )
   ).rows[0]!.n;
-  // An event is counted once its frame is written, a moment after the client may have it.
-  const api = await waitFor('every event counted on /metrics', async () => {
+  // An event is counted once its frame is written, a moment after the client
+  // may have it; the scans gauges may serve a read up to 1 s old (reuseMs).
+  const api = await waitFor('every event and the finished scan counted on /metrics', async () => {
     const page = await apiScrape();
     const n = page.value('hostscan_event_delivery_lag_seconds_count', {
       subscription: 'scanUpdates',
     });
-    return n === logged && page;
+    const completed = page.value('hostscan_scans', { status: 'COMPLETED', type: 'QUICK' });
+    return n === logged && completed === 1 && page;
   });
   expect(api.types.get('hostscan_scans')).toBe('GAUGE');
   expect(api.value('hostscan_scans', { status: 'COMPLETED', type: 'QUICK' })).toBe(1);
