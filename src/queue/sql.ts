@@ -64,22 +64,25 @@ export const FIND_BY_IDEMPOTENCY_KEY_WITH_HOST = `select s.*, h.hostname, h.port
   from (${FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`;
 
 /**
- * Claims the best runnable scan of the worker's pools: highest priority, then
- * oldest. LOCAL scans go only to a worker on the target machine. $1 worker_id,
- * $2 lease ms, $3 worker hostname, $4 the worker's pools (text[]).
+ * Claims up to $5 of the best runnable scans of the worker's pools in one
+ * statement: highest priority, then oldest. LOCAL scans go only to a worker
+ * on the target machine. $1 worker_id, $2 lease ms, $3 worker hostname,
+ * $4 the worker's pools (text[]), $5 how many at most. Taking a batch per
+ * round trip is what lets a burst of scans start together: one claim at a
+ * time made the 50th scan of a burst wait for 49 round trips.
  */
-export const CLAIM_SCAN = withEvent(
+export const CLAIM_SCANS = withEvent(
   `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
      lease_expires_at = now() + $2 * interval '1 millisecond',
      started_at = now(), completed_at = null, progress = 0, current_step = null,
      error_code = null, error_message = null, change_count = null, last_seq = last_seq + 1
-   where id = (
+   where id in (
      select c.id from scans c join hosts h on h.id = c.host_id
      where c.status = 'PENDING' and c.run_after <= now()
        and c.pool = any($4::text[])
        and (c.transport = 'SSH' or h.hostname = $3)
      order by c.priority desc, c.created_at
-     limit 1
+     limit $5
      for update of c skip locked)`,
   `'claimed by ' || worker_id || ' (attempt ' || attempt || ')'`,
 );
@@ -89,12 +92,25 @@ export const HEARTBEAT = `update scans set lease_expires_at = now() + $4 * inter
   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
   returning cancel_requested_at`;
 
-/** $1 scan id. (Separate from INSERT_STEPS: a CTE's delete is invisible to its own insert.) */
-export const DELETE_STEPS = `delete from scan_steps where scan_id = $1`;
-
-/** The attempt's step list. $1 id, $2 names (text[]). */
-export const INSERT_STEPS = `insert into scan_steps (scan_id, position, name, status)
-  select $1, n.ordinality - 1, n.name, 'PENDING' from unnest($2::text[]) with ordinality as n(name, ordinality)`;
+/**
+ * Gives the fenced attempt a fresh step list and no result, in one
+ * statement. Rows are upserted by position (a CTE's delete is invisible to an
+ * insert of the same statement, so delete-then-insert would collide), and
+ * positions past the new list are deleted. Every part is gated on the fence
+ * `f`: after a lost lease it changes nothing and returns no row. $1 id,
+ * $2 attempt, $3 worker_id, $4 names (text[]).
+ */
+export const RESET_STEPS = `with f as (select id from scans
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING' for update),
+    ins as (insert into scan_steps (scan_id, position, name, status)
+      select f.id, n.ordinality - 1, n.name, 'PENDING'
+        from f, unnest($4::text[]) with ordinality as n(name, ordinality)
+      on conflict (scan_id, position) do update set name = excluded.name, status = 'PENDING',
+        started_at = null, completed_at = null, error_code = null, error_message = null),
+    extra as (delete from scan_steps where scan_id in (select id from f)
+      and position >= cardinality($4::text[])),
+    res as (delete from scan_results where scan_id in (select id from f))
+  select id from f`;
 
 /**
  * Moves the fenced scan to a step and/or percent. $1 id, $2 attempt,
@@ -106,27 +122,39 @@ export const UPDATE_PROGRESS = withEvent(
   '$6::text',
 );
 
-/** Fence check inside a transaction: locks the row. $1 id, $2 attempt, $3 worker_id. */
-export const LOCK_FENCED = `select id from scans
-  where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING' for update`;
+/**
+ * Starts step $7 (RUNNING) and moves the fenced scan to it, with its event,
+ * in one statement: the step changes only if the fenced update matched.
+ * $1 id, $2 attempt, $3 worker_id, $4 current_step, $5 progress, $6 message,
+ * $7 position.
+ */
+export const START_STEP = `with s as (update scans set current_step = $4, progress = $5, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning id, last_seq, status, current_step, progress),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $6::text from s),
+    st as (update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
+      error_code = null, error_message = null
+      where scan_id in (select id from s) and position = $7)
+  select id from s`;
 
-/** $1 scan id, $2 position, $3 status. */
-export const START_STEP = `update scan_steps set status = $3, started_at = now(), completed_at = null,
-  error_code = null, error_message = null where scan_id = $1 and position = $2`;
-
-/** $1 scan id, $2 position, $3 status, $4 error_code, $5 error_message. */
-export const FINISH_STEP = `update scan_steps set status = $3, completed_at = now(),
-  error_code = $4, error_message = $5 where scan_id = $1 and position = $2`;
-
-/** $1 scan id. */
-export const SKIP_UNFINISHED_STEPS = `update scan_steps set status = 'SKIPPED', completed_at = now()
-  where scan_id = $1 and status in ('PENDING','RUNNING')`;
-
-/** Merges a probe's part into the result document. $1 scan id, $2 jsonb part. */
-export const MERGE_RESULT = `insert into scan_results (scan_id, data, updated_at) values ($1, $2, now())
-  on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now()`;
-
-export const CLEAR_RESULT = `delete from scan_results where scan_id = $1`;
+/**
+ * Ends step $7 with status $8 (and error $9, $10), merges its part $11
+ * (jsonb, or null) into the result, and moves the fenced scan's progress,
+ * with its event, in one statement gated on the fence. $1 id, $2 attempt,
+ * $3 worker_id, $4 current_step, $5 progress, $6 message.
+ */
+export const FINISH_STEP = `with s as (update scans set current_step = $4, progress = $5, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning id, last_seq, status, current_step, progress),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $6::text from s),
+    st as (update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
+      where scan_id in (select id from s) and position = $7),
+    r as (insert into scan_results (scan_id, data, updated_at)
+      select id, $11::jsonb, now() from s where $11::jsonb is not null
+      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now())
+  select id from s`;
 
 /**
  * What a finishing scan is compared with: its own result, and the previous
@@ -145,20 +173,25 @@ export const RESULTS_TO_COMPARE = `select cur.data as current, p.id as previous_
   left join scan_results prev on prev.scan_id = p.id
   where s.id = $1`;
 
-/** $1 scan id, $2 the ScanChanges document (jsonb). */
-export const STORE_CHANGES = `update scan_results set changes = $2 where scan_id = $1`;
-
 /**
- * Ends the fenced attempt. $1 id, $2 attempt, $3 worker_id, $4 status,
- * $5 error_code, $6 error_message, $7 progress, $8 message, $9 change_count.
+ * Ends the fenced attempt, in one statement: the scan row and its event,
+ * every unfinished step SKIPPED, and the changes document stored with the
+ * result. $1 id, $2 attempt, $3 worker_id, $4 status, $5 error_code,
+ * $6 error_message, $7 progress, $8 message, $9 change_count, $10 the
+ * ScanChanges document (jsonb; null stores none).
  */
-export const FINISH_SCAN = withEvent(
-  `update scans set status = $4, error_code = $5, error_message = $6, progress = $7,
-     current_step = null, completed_at = now(), lease_expires_at = null, change_count = $9,
-     last_seq = last_seq + 1
-   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
-  '$8::text',
-);
+export const FINISH_SCAN = `with s as (update scans set status = $4, error_code = $5, error_message = $6,
+      progress = $7, current_step = null, completed_at = now(), lease_expires_at = null,
+      change_count = $9, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning ${SCAN_COLUMNS}),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $8::text from s),
+    st as (update scan_steps set status = 'SKIPPED', completed_at = now()
+      where scan_id in (select id from s) and status in ('PENDING','RUNNING')),
+    ch as (update scan_results set changes = $10::jsonb
+      where scan_id in (select id from s) and $10::jsonb is not null)
+  select * from s`;
 
 /**
  * Puts the fenced attempt back in the queue (transient failure, or shutdown),
