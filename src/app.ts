@@ -17,6 +17,7 @@ import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
 import { RateLimiter } from './services/rate-limit';
+import { pgPoolSizeFor } from './worker/pool-size';
 import { ScanWorker } from './worker/worker';
 
 export interface AppOptions {
@@ -105,7 +106,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const secretKey = await loadMasterKey(config.secretKey, embedded !== null, config.dataDir, log);
     const vault = secretKey ? new Vault(parseMasterKey(secretKey)) : null;
 
-    const pgPool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
+    const pgPool = createPool(url, log, pgPoolSizeFor(config.worker.concurrency));
     cleanups.push(['pool', () => pgPool.end()]);
 
     let worker: ScanWorker | null = null;

@@ -156,8 +156,8 @@ export const VARIABLES = {
   }),
   WORKER_CONCURRENCY: variable({
     parser: integer(1, 256),
-    default: 4,
-    doc: "Scans run at once by one worker process. Also sizes the process's database pool: 2 × this + 4 connections, at least 10.",
+    default: 64,
+    doc: "Scans run at once by one worker process; they mostly wait on the network. Also sizes the process's database pool: this + 8 connections, 10 to 48.",
     usedBy: ['api', 'worker'],
   }),
   WORKER_POOLS: variable({
