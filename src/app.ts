@@ -137,7 +137,12 @@ export async function startApp(options: AppOptions): Promise<App> {
           pgPool,
           config.worker,
           vault,
-          new RateLimiter(pgPool, config.startScanPerMinute, config.startScanBurst),
+          new RateLimiter(
+            pgPool,
+            config.startScanPerMinute,
+            config.startScanBurst,
+            config.startScanTargetsPerMinute,
+          ),
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,

@@ -35,6 +35,8 @@ export interface Config {
   startScanPerMinute: number;
   /** `START_SCAN_BURST` */
   startScanBurst: number;
+  /** `START_SCAN_TARGETS_PER_MINUTE` */
+  startScanTargetsPerMinute: number;
   events: EventsConfig;
   worker: WorkerConfig;
 }
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: v.ALLOWED_ORIGINS,
     startScanPerMinute: v.START_SCAN_RATE_PER_MINUTE,
     startScanBurst: v.START_SCAN_BURST,
+    startScanTargetsPerMinute: v.START_SCAN_TARGETS_PER_MINUTE,
     logLevel: v.LOG_LEVEL,
     events: {
       mode: v.EVENTS_MODE,

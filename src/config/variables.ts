@@ -118,13 +118,19 @@ export const VARIABLES = {
   START_SCAN_RATE_PER_MINUTE: variable({
     parser: integer(1, 1_000_000),
     default: 60,
-    doc: 'startScan tokens refilled per minute, per API key, across all API processes.',
+    doc: '`startScan` and `startScans` calls refilled per minute, per API key, across all API processes.',
     usedBy: ['api'],
   }),
   START_SCAN_BURST: variable({
     parser: integer(1, 1_000_000),
-    default: 20,
-    doc: 'startScan calls a key may make at once before the rate applies.',
+    default: 100,
+    doc: '`startScan` and `startScans` calls a key may make at once before the rate applies.',
+    usedBy: ['api'],
+  }),
+  START_SCAN_TARGETS_PER_MINUTE: variable({
+    parser: integer(1, 10_000_000),
+    default: 10_000,
+    doc: "Scans a key may ask for per minute through `startScan` and `startScans` together (one per target), across all API processes; a minute's worth may be used at once (see [security.md](security.md#who-may-do-what)).",
     usedBy: ['api'],
   }),
   INTROSPECTION: variable({

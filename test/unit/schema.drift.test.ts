@@ -17,6 +17,7 @@ it('keeps the public contract names', async () => {
     'scan(id: ID!): Scan',
     'scanProgress(afterSeq: Int, id: ID!): ScanProgressEvent!',
     'startScan(input: StartScanInput!): StartScanPayload!',
+    'startScans(input: StartScansInput!): StartScansPayload!',
     'cancelScan(id: ID!): Scan!',
     'scanHistory(',
     'scanUpdates(',
