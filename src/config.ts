@@ -39,6 +39,15 @@ export interface Config {
   startScanTargetsPerMinute: number;
   events: EventsConfig;
   worker: WorkerConfig;
+  scheduler: SchedulerConfig;
+}
+
+/** The loop that starts the scans of due schedules, in every API and worker process. */
+export interface SchedulerConfig {
+  /** `SCHEDULER_ENABLED` */
+  enabled: boolean;
+  /** `SCHEDULER_TICK_MS` */
+  tickMs: number;
 }
 
 /**
@@ -158,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriberStallMs: v.SUBSCRIBER_STALL_MS,
       subscriberMaxPending: v.SUBSCRIBER_MAX_PENDING,
     },
+    scheduler: { enabled: v.SCHEDULER_ENABLED, tickMs: v.SCHEDULER_TICK_MS },
     worker: {
       workerId: v.WORKER_ID,
       hostname,

@@ -196,6 +196,18 @@ export const VARIABLES = {
     doc: "Fallback poll for new scans (NOTIFY normally wakes workers; with `EVENTS_MODE=poll` this is the queue's latency).",
     usedBy: ['worker'],
   }),
+  SCHEDULER_ENABLED: variable({
+    parser: boolean,
+    default: true,
+    doc: 'Run the scheduler loop in this process, which starts the scans of due schedules. Every process may run it; the database starts each due time once (see [operations.md](operations.md#schedules)).',
+    usedBy: ['api', 'worker'],
+  }),
+  SCHEDULER_TICK_MS: variable({
+    parser: integer(100, MS_MAX),
+    default: 1_000,
+    doc: 'How often the scheduler looks for due schedules: a due time starts up to this much late.',
+    usedBy: ['api', 'worker'],
+  }),
   EVENTS_MODE: variable<EventsMode>({
     parser: oneOf(EVENTS_MODES),
     default: 'listen',

@@ -202,6 +202,18 @@ export class ScanService {
     return e ? scanFromEntity(e) : null;
   }
 
+  /** The scans with these ids that exist, in the order of `ids`. */
+  async getMany(em: EntityManager, ids: readonly string[]): Promise<ScanRecord[]> {
+    const wanted = ids.filter(isUuid);
+    if (wanted.length === 0) return [];
+    const found = await em.find(ScanEntity, { id: { $in: wanted } });
+    const byId = new Map(found.map((e) => [e.id, e]));
+    return wanted.flatMap((id) => {
+      const e = byId.get(id);
+      return e ? [scanFromEntity(e)] : [];
+    });
+  }
+
   /** The newest scan of a host, or null when it has none. */
   async lastForHost(em: EntityManager, hostId: string): Promise<ScanRecord | null> {
     const e = await em.findOne(
