@@ -13,6 +13,7 @@ import { EventHub } from './events/hub';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
 import { Reaper } from './queue/reaper';
+import { Scheduler } from './scheduler/scheduler';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
@@ -138,7 +139,12 @@ export async function startApp(options: AppOptions): Promise<App> {
           pgPool,
           config.worker,
           vault,
-          new RateLimiter(pgPool, config.startScanPerMinute, config.startScanBurst),
+          new RateLimiter(
+            pgPool,
+            config.startScanPerMinute,
+            config.startScanBurst,
+            config.startScanTargetsPerMinute,
+          ),
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,
@@ -172,6 +178,22 @@ export async function startApp(options: AppOptions): Promise<App> {
       });
       reaper.start();
       cleanups.push(['reaper', async () => reaper.stop()]);
+    }
+
+    if (config.scheduler.enabled) {
+      // In every process, API and worker alike: the database, not an
+      // elected process, makes each due time start once.
+      const scheduler = new Scheduler({
+        pgPool,
+        log,
+        tickMs: config.scheduler.tickMs,
+        scanDefaults: {
+          timeoutSeconds: config.worker.defaultScanTimeoutSeconds,
+          maxAttempts: config.worker.maxAttempts,
+        },
+      });
+      scheduler.start();
+      cleanups.push(['scheduler', () => scheduler.stop()]);
     }
 
     return {

@@ -35,8 +35,19 @@ export interface Config {
   startScanPerMinute: number;
   /** `START_SCAN_BURST` */
   startScanBurst: number;
+  /** `START_SCAN_TARGETS_PER_MINUTE` */
+  startScanTargetsPerMinute: number;
   events: EventsConfig;
   worker: WorkerConfig;
+  scheduler: SchedulerConfig;
+}
+
+/** The loop that starts the scans of due schedules, in every API and worker process. */
+export interface SchedulerConfig {
+  /** `SCHEDULER_ENABLED` */
+  enabled: boolean;
+  /** `SCHEDULER_TICK_MS` */
+  tickMs: number;
 }
 
 /**
@@ -148,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: v.ALLOWED_ORIGINS,
     startScanPerMinute: v.START_SCAN_RATE_PER_MINUTE,
     startScanBurst: v.START_SCAN_BURST,
+    startScanTargetsPerMinute: v.START_SCAN_TARGETS_PER_MINUTE,
     logLevel: v.LOG_LEVEL,
     events: {
       mode: v.EVENTS_MODE,
@@ -155,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriberStallMs: v.SUBSCRIBER_STALL_MS,
       subscriberMaxPending: v.SUBSCRIBER_MAX_PENDING,
     },
+    scheduler: { enabled: v.SCHEDULER_ENABLED, tickMs: v.SCHEDULER_TICK_MS },
     worker: {
       workerId: v.WORKER_ID,
       hostname,

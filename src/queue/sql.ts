@@ -261,3 +261,55 @@ export const PIN_HOST_KEY = `update hosts set host_key_fingerprint = $2, host_ke
   where id = $1 and host_key_fingerprint is null`;
 
 export const HOST_BY_ID = `select id, hostname, port, host_key_fingerprint from hosts where id = $1`;
+
+/**
+ * Creates many PENDING scans with their first events in one statement: the
+ * host rows (found or created, in (hostname, port) order so concurrent
+ * batches lock them alike), then every scan whose host and type has no
+ * active scan and whose idempotency key is new, in the same order (two
+ * batches naming the same hosts wait for each other instead of
+ * deadlocking); a target that conflicts is left out (`on conflict do
+ * nothing`), not an error. Returns the new rows.
+ * Per target, in one order: $1 id (uuid[]), $2 hostname (text[]), $3 port
+ * (int[]), $4 transport, $5 username, $6 credential_id (uuid[]),
+ * $7 idempotency_key (text[]). For all: $8 type, $9 priority,
+ * $10 timeout_seconds, $11 requested_by, $12 max_attempts, $13 pool,
+ * $14 refresh_metadata.
+ */
+export const INSERT_SCANS = `with t as (
+    select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::uuid[],
+      $7::text[]) with ordinality
+      as t(id, hostname, port, transport, username, credential_id, idempotency_key, ord)),
+  h as (
+    insert into hosts (id, hostname, port)
+    select gen_random_uuid(), hostname, port from t group by hostname, port order by hostname, port
+    on conflict (hostname, port) do update set hostname = excluded.hostname
+    returning id, hostname, port),
+  s as (
+    insert into scans (id, host_id, type, status, transport, username, credential_id, priority,
+      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq, pool, refresh_metadata)
+    select t.id, h.id, $8, 'PENDING', t.transport, t.username, t.credential_id, $9, $10,
+      t.idempotency_key, $11, $12, 1, $13, $14
+    from t join h on h.hostname = t.hostname and h.port = t.port
+    order by t.hostname, t.port
+    on conflict do nothing
+    returning ${SCAN_COLUMNS}),
+  e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+        select id, 1, status, null, 0, 'queued' from s)
+  select * from s`;
+
+/**
+ * The active (PENDING or RUNNING) scans of a type on the given hosts, with
+ * the host's name and port. $1 hostnames (text[]), $2 ports (int[]), $3 type.
+ */
+export const FIND_ACTIVE_SCANS = `select s.id, h.hostname, h.port
+  from unnest($1::text[], $2::int[]) as u(hostname, port)
+  join hosts h on h.hostname = u.hostname and h.port = u.port
+  join scans s on s.host_id = h.id
+  where s.type = $3 and s.status in ('PENDING','RUNNING')`;
+
+/** FIND_BY_IDEMPOTENCY_KEY_WITH_HOST for many keys. $1 requested_by, $2 keys (text[]). */
+export const FIND_BY_IDEMPOTENCY_KEYS_WITH_HOST = `select s.*, h.hostname, h.port
+  from (select ${SCAN_COLUMNS}, idempotency_key from scans
+        where requested_by = $1 and idempotency_key = any($2::text[])) s
+  join hosts h on h.id = s.host_id`;
