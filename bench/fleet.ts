@@ -41,6 +41,7 @@ const HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 50);
 const ONE_WAY_MS = Number(process.env.BENCH_FLEET_ONE_WAY_MS ?? 25);
 const LOOPBACK_SCANS = Number(process.env.BENCH_FLEET_SCANS ?? 300);
 const DISPATCH_ONE_RUNS = Number(process.env.BENCH_DISPATCH_RUNS ?? 30);
+const STARTSCANS_TARGETS = Number(process.env.BENCH_STARTSCANS_TARGETS ?? 1000);
 const DISPATCH_BURSTS = (process.env.BENCH_DISPATCH_BURSTS ?? '50,1000').split(',').map(Number);
 
 type Row = [string, string];
@@ -65,23 +66,51 @@ async function runFleet(
   );
   try {
     const t0 = performance.now();
+    // One startScans call for the whole fleet, as an operator starts one.
+    const { startScans } = await gqlOk<{
+      startScans: {
+        results: Array<{ scan: { id: string } | null; error: { code: string } | null }>;
+      };
+    }>(
+      ctx.service.httpUrl,
+      ctx.token,
+      `mutation($targets: [ScanTargetInput!]!, $t: ScanType!) { startScans(input: { targets: $targets, type: $t }) { results { scan { id } error { code } } } }`,
+      {
+        targets: ports.map((p) => ({
+          hostname: '127.0.0.1',
+          port: p,
+          username: ctx.sshd.username,
+        })),
+        t: type,
+      },
+    );
+    const ids = startScans.results.map((r) => {
+      if (!r.scan) throw new Error(`startScans refused a target: ${r.error?.code}`);
+      return r.scan.id;
+    });
     const done = await Promise.all(
-      ports.map(async (port, i) => {
-        const { startScan } = await gqlOk<{ startScan: { scan: { id: string } } }>(
-          ctx.service.httpUrl,
-          ctx.token,
-          `mutation($p: Int!, $u: String!, $t: ScanType!) { startScan(input: { target: { hostname: "127.0.0.1", port: $p, username: $u }, type: $t }) { scan { id } } }`,
-          { p: port, u: ctx.sshd.username, t: type },
-        );
-        return followScan(followers[Math.floor(i / 50)]!, startScan.scan.id, {
-          fields: 'status',
-          timeoutMs: 600_000,
-        }).done;
-      }),
+      ids.map(
+        (id, i) =>
+          followScan(followers[Math.floor(i / 50)]!, id, { fields: 'status', timeoutMs: 600_000 })
+            .done,
+      ),
     );
     const ms = performance.now() - t0;
     const completed = done.filter((e) => e[e.length - 1]?.status === 'COMPLETED').length;
     return { ms, completed };
+  } catch (e) {
+    // The service's own error lines say more than "Internal server error".
+    const errors = ctx.service
+      .logs()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l))
+      .slice(-3);
+    throw new Error(
+      `fleet of ${ports.length} ${type} failed; service errors:\n${errors.join('\n')}`,
+      {
+        cause: e,
+      },
+    );
   } finally {
     await Promise.all(followers.map((f) => f.dispose()));
   }
@@ -268,6 +297,32 @@ async function dispatchRows(ctx: FleetContext, concurrency: number): Promise<Row
       const { at, ids } = await enqueueScans(pool, hosts.slice(0, n));
       product[`burst ${n}`] = await claimLatencies(pool, ids, at);
     }
+
+    // startScans of STARTSCANS_TARGETS targets into the dispatch pool: the call's
+    // time, and claim − the moment its answer arrived (the commit is before that,
+    // so these figures err low; a negative one was claimed before the answer came).
+    const targets = Array.from({ length: STARTSCANS_TARGETS }, (_, i) => ({
+      hostname: `dispatch-${i + 1}.bench.invalid`,
+      port: 22,
+      username: 'bench',
+    }));
+    const sent = performance.now();
+    const { startScans } = await gqlOk<{
+      startScans: { startedCount: number; results: Array<{ scan: { id: string } | null }> };
+    }>(
+      ctx.service.httpUrl,
+      ctx.token,
+      `mutation($targets: [ScanTargetInput!]!) { startScans(input: { targets: $targets, type: QUICK, pool: "dispatch" }) { startedCount results { scan { id } } } }`,
+      { targets },
+    );
+    const answered = wallNow();
+    const callMs = performance.now() - sent;
+    const batchIds = startScans.results.flatMap((r) => (r.scan ? [r.scan.id] : []));
+    const batch = await claimLatencies(pool, batchIds, answered);
+    rows.push([
+      `startScans of ${STARTSCANS_TARGETS} targets (one call; pool "dispatch")`,
+      `${startScans.startedCount}/${STARTSCANS_TARGETS} started, call ${callMs.toFixed(0)} ms; answer → claim p50 ${ms1(pct(batch, 50))}, p99 ${ms1(pct(batch, 99))}`,
+    ]);
 
     // graphile-worker on the same PostgreSQL, the same concurrency, a no-op task.
     graphile = await runGraphile({
