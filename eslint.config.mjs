@@ -19,7 +19,7 @@ const LAYERS = [
   ['config'],
   ['db', 'transport'],
   ['probes', 'queue', 'auth'],
-  ['events', 'worker'],
+  ['events', 'worker', 'scheduler'],
   ['services'],
   ['graphql'],
   ['api'],

@@ -4,17 +4,19 @@
  * Uses DATABASE_URL, or an embedded PostgreSQL in a temp dir; a private
  * OpenSSH sshd on loopback; the compiled service (built by `prebench`).
  *
- *   BENCH_SCANS=200 BENCH_CONCURRENCY=8 npm run bench
+ *   BENCH_SCANS=200 BENCH_CONCURRENCY=8 npm run bench  # default: the service's own WORKER_CONCURRENCY
  *   BENCH_ONLY=fanout npm run bench     # only the fan-out rows (bench/fanout.ts)
- *   BENCH_ONLY=scans npm run bench      # every row but those
+ *   BENCH_ONLY=fleet npm run bench      # only the fleet and dispatch rows (bench/fleet.ts)
+ *   BENCH_ONLY=scans npm run bench      # every row but the fan-out ones
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import pg from 'pg';
 
+import { VARIABLES } from '../src/config/variables';
 import { startEmbeddedDatabase } from '../src/db/embedded';
 import { createLogger } from '../src/logger';
 import { connectSsh } from '../src/transport';
@@ -26,10 +28,13 @@ import { ansibleSetup } from './ansible';
 import { delayedLinkRows } from './delayed-link';
 import { fanoutRows } from './fanout';
 import { raiseFdLimit } from './fd-limit';
+import { fleetRows } from './fleet';
 
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** BENCH_CONCURRENCY, else the service's default WORKER_CONCURRENCY. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? VARIABLES.WORKER_CONCURRENCY.default);
+const CONCURRENCY_LABEL = process.env.BENCH_CONCURRENCY ?? `default ${CONCURRENCY}`;
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 20);
 const EXEC_RUNS = Number(process.env.BENCH_EXEC_RUNS ?? 200);
 const ONLY = process.env.BENCH_ONLY;
@@ -59,7 +64,9 @@ async function main(): Promise<void> {
       DATABASE_URL: url,
       ADMIN_TOKEN: TOKEN,
       SSH_PRIVATE_KEY_PATH: key,
-      WORKER_CONCURRENCY: String(CONCURRENCY),
+      ...(process.env.BENCH_CONCURRENCY
+        ? { WORKER_CONCURRENCY: process.env.BENCH_CONCURRENCY }
+        : {}),
       START_SCAN_BURST: '100000',
       // info: the harness waits for the "API listening" line.
       LOG_LEVEL: 'info',
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
   const ws = wsClient(service.wsUrl, TOKEN);
   const rows: Array<[string, string]> = [];
   try {
-    if (ONLY !== 'fanout') {
+    if (ONLY === undefined || ONLY === 'scans') {
       const start = async (port: number) =>
         (
           await gqlOk<{ startScan: { scan: { id: string } } }>(
@@ -188,7 +195,7 @@ async function main(): Promise<void> {
         `${fmt(queued)} (${((SCANS / queued) * 1000).toFixed(0)} startScan/s)`,
       ]);
       rows.push([
-        `${SCANS} QUICK scans, 1 worker, WORKER_CONCURRENCY=${CONCURRENCY}`,
+        `${SCANS} QUICK scans, 1 worker, WORKER_CONCURRENCY=${CONCURRENCY_LABEL}`,
         `${completed}/${SCANS} COMPLETED in ${(elapsed / 1000).toFixed(1)} s = ${((completed / elapsed) * 1000).toFixed(1)} scans/s`,
       ]);
 
@@ -209,7 +216,24 @@ async function main(): Promise<void> {
         rows.push(['ansible -m setup against the same sshd (one host)', fmt(ms)]);
       }
     }
-    if (ONLY !== 'scans') {
+    if (ONLY === undefined || ONLY === 'scans' || ONLY === 'fleet') {
+      const pidFile = embedded ? path.join(tmp, 'db', 'pg', 'postmaster.pid') : null;
+      rows.push(
+        ...(await fleetRows(
+          {
+            service,
+            token: TOKEN,
+            sshd,
+            keyPath: key,
+            databaseUrl: url,
+            postgresPid: pidFile ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : null,
+            concurrencyLabel: CONCURRENCY_LABEL,
+          },
+          CONCURRENCY,
+        )),
+      );
+    }
+    if (ONLY === undefined || ONLY === 'fanout') {
       const pool = new pg.Pool({ connectionString: url, max: 2 });
       try {
         rows.push(...(await fanoutRows(service, TOKEN, pool)));

@@ -11,6 +11,8 @@ import { Migration20261122160000 } from './Migration20261122160000';
 import { Migration20261130120000 } from './Migration20261130120000';
 import { Migration20261201090000 } from './Migration20261201090000';
 import { Migration20261201100000 } from './Migration20261201100000';
+import { Migration20261202090000 } from './Migration20261202090000';
+import { Migration20261202100000 } from './Migration20261202100000';
 
 /**
  * Every migration in order. Listed statically so the same list serves ts-jest
@@ -28,4 +30,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130120000', class: Migration20261130120000 },
   { name: 'Migration20261201090000', class: Migration20261201090000 },
   { name: 'Migration20261201100000', class: Migration20261201100000 },
+  { name: 'Migration20261202090000', class: Migration20261202090000 },
+  { name: 'Migration20261202100000', class: Migration20261202100000 },
 ];

@@ -14,10 +14,12 @@ import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
 import { enableProcessMetrics, startMetricsServer } from './metrics';
 import { Reaper } from './queue/reaper';
+import { Scheduler } from './scheduler/scheduler';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
 import { createServices } from './services';
 import { RateLimiter } from './services/rate-limit';
+import { pgPoolSizeFor } from './worker/pool-size';
 import { ScanWorker } from './worker/worker';
 
 export interface AppOptions {
@@ -106,7 +108,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     const secretKey = await loadMasterKey(config.secretKey, embedded !== null, config.dataDir, log);
     const vault = secretKey ? new Vault(parseMasterKey(secretKey)) : null;
 
-    const pgPool = createPool(url, log, Math.max(10, config.worker.concurrency * 2 + 4));
+    const pgPool = createPool(url, log, pgPoolSizeFor(config.worker.concurrency));
     cleanups.push(['pool', () => pgPool.end()]);
 
     enableProcessMetrics();
@@ -150,7 +152,12 @@ export async function startApp(options: AppOptions): Promise<App> {
           pgPool,
           config.worker,
           vault,
-          new RateLimiter(pgPool, config.startScanPerMinute, config.startScanBurst),
+          new RateLimiter(
+            pgPool,
+            config.startScanPerMinute,
+            config.startScanBurst,
+            config.startScanTargetsPerMinute,
+          ),
         ),
         introspection: config.introspection,
         allowedOrigins: config.allowedOrigins,
@@ -185,6 +192,22 @@ export async function startApp(options: AppOptions): Promise<App> {
       });
       reaper.start();
       cleanups.push(['reaper', async () => reaper.stop()]);
+    }
+
+    if (config.scheduler.enabled) {
+      // In every process, API and worker alike: the database, not an
+      // elected process, makes each due time start once.
+      const scheduler = new Scheduler({
+        pgPool,
+        log,
+        tickMs: config.scheduler.tickMs,
+        scanDefaults: {
+          timeoutSeconds: config.worker.defaultScanTimeoutSeconds,
+          maxAttempts: config.worker.maxAttempts,
+        },
+      });
+      scheduler.start();
+      cleanups.push(['scheduler', () => scheduler.stop()]);
     }
 
     return {

@@ -35,9 +35,12 @@ export interface Config {
   startScanPerMinute: number;
   /** `START_SCAN_BURST` */
   startScanBurst: number;
+  /** `START_SCAN_TARGETS_PER_MINUTE` */
+  startScanTargetsPerMinute: number;
   events: EventsConfig;
   worker: WorkerConfig;
   metrics: MetricsConfig;
+  scheduler: SchedulerConfig;
 }
 
 /** Where and to whom this process shows its Prometheus metrics. */
@@ -46,6 +49,14 @@ export interface MetricsConfig {
   token: string | null;
   /** `METRICS_PORT`; null: no separate metrics server. */
   port: number | null;
+}
+
+/** The loop that starts the scans of due schedules, in every API and worker process. */
+export interface SchedulerConfig {
+  /** `SCHEDULER_ENABLED` */
+  enabled: boolean;
+  /** `SCHEDULER_TICK_MS` */
+  tickMs: number;
 }
 
 /**
@@ -157,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: v.ALLOWED_ORIGINS,
     startScanPerMinute: v.START_SCAN_RATE_PER_MINUTE,
     startScanBurst: v.START_SCAN_BURST,
+    startScanTargetsPerMinute: v.START_SCAN_TARGETS_PER_MINUTE,
     logLevel: v.LOG_LEVEL,
     metrics: { token: v.METRICS_TOKEN, port: v.METRICS_PORT },
     events: {
@@ -165,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriberStallMs: v.SUBSCRIBER_STALL_MS,
       subscriberMaxPending: v.SUBSCRIBER_MAX_PENDING,
     },
+    scheduler: { enabled: v.SCHEDULER_ENABLED, tickMs: v.SCHEDULER_TICK_MS },
     worker: {
       workerId: v.WORKER_ID,
       hostname,

@@ -118,13 +118,19 @@ export const VARIABLES = {
   START_SCAN_RATE_PER_MINUTE: variable({
     parser: integer(1, 1_000_000),
     default: 60,
-    doc: 'startScan tokens refilled per minute, per API key, across all API processes.',
+    doc: '`startScan` and `startScans` calls refilled per minute, per API key, across all API processes.',
     usedBy: ['api'],
   }),
   START_SCAN_BURST: variable({
     parser: integer(1, 1_000_000),
-    default: 20,
-    doc: 'startScan calls a key may make at once before the rate applies.',
+    default: 100,
+    doc: '`startScan` and `startScans` calls a key may make at once before the rate applies.',
+    usedBy: ['api'],
+  }),
+  START_SCAN_TARGETS_PER_MINUTE: variable({
+    parser: integer(1, 10_000_000),
+    default: 10_000,
+    doc: "Scans a key may ask for per minute through `startScan` and `startScans` together (one per target), across all API processes; a minute's worth may be used at once (see [security.md](security.md#who-may-do-what)).",
     usedBy: ['api'],
   }),
   INTROSPECTION: variable({
@@ -174,8 +180,8 @@ export const VARIABLES = {
   }),
   WORKER_CONCURRENCY: variable({
     parser: integer(1, 256),
-    default: 4,
-    doc: "Scans run at once by one worker process. Also sizes the process's database pool: 2 × this + 4 connections, at least 10.",
+    default: 64,
+    doc: "Scans run at once by one worker process; they mostly wait on the network. Also sizes the process's database pool: this + 8 connections, 10 to 48.",
     usedBy: ['api', 'worker'],
   }),
   WORKER_POOLS: variable({
@@ -207,6 +213,18 @@ export const VARIABLES = {
     default: 5_000,
     doc: "Fallback poll for new scans (NOTIFY normally wakes workers; with `EVENTS_MODE=poll` this is the queue's latency).",
     usedBy: ['worker'],
+  }),
+  SCHEDULER_ENABLED: variable({
+    parser: boolean,
+    default: true,
+    doc: 'Run the scheduler loop in this process, which starts the scans of due schedules. Every process may run it; the database starts each due time once (see [operations.md](operations.md#schedules)).',
+    usedBy: ['api', 'worker'],
+  }),
+  SCHEDULER_TICK_MS: variable({
+    parser: integer(100, MS_MAX),
+    default: 1_000,
+    doc: 'How often the scheduler looks for due schedules: a due time starts up to this much late.',
+    usedBy: ['api', 'worker'],
   }),
   EVENTS_MODE: variable<EventsMode>({
     parser: oneOf(EVENTS_MODES),

@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../services/api-key.service';
 import type { CredentialService } from '../services/credential.service';
 import type { HostService } from '../services/host.service';
 import type { ScanService } from '../services/scan.service';
+import type { ScheduleService } from '../services/schedule.service';
 import type { WorkerService } from '../services/worker.service';
 import type { Loaders } from './loaders';
 
@@ -15,6 +16,7 @@ export interface AppContext {
   em: EntityManager;
   loaders: Loaders;
   scans: ScanService;
+  schedules: ScheduleService;
   apiKeys: ApiKeyService;
   credentials: CredentialService;
   hosts: HostService;

@@ -11,6 +11,7 @@ import { HostResolver } from './host/host.resolver';
 import { ScanResolver } from './scan/scan.resolver';
 import { ScanProgressEventResolver } from './scan/scan-event.resolver';
 import { ScanSubscriptionResolver } from './scan/scan-subscription.resolver';
+import { ScheduleResolver, ScheduleRunResolver } from './schedule/schedule.resolver';
 import { WorkerResolver } from './worker/worker.resolver';
 
 export const RESOLVERS = [
@@ -21,6 +22,8 @@ export const RESOLVERS = [
   ApiKeyResolver,
   CredentialResolver,
   WorkerResolver,
+  ScheduleResolver,
+  ScheduleRunResolver,
 ] as const;
 
 /** Builds the executable schema; `schema.graphql` at the root is its printed form. */

@@ -24,11 +24,33 @@ export interface ClaimOptions {
   log?: Logger;
 }
 
-/** Claims one runnable scan of `pools` for this worker, or null when there is none. */
-export async function claimScan(pgPool: pg.Pool, options: ClaimOptions): Promise<Lease | null> {
+/**
+ * Claims up to `limit` runnable scans of `pools` for this worker in one
+ * statement (highest priority, then oldest); an empty array when there is
+ * none. `limit` is at least 1.
+ */
+export async function claimScans(
+  pgPool: pg.Pool,
+  options: ClaimOptions,
+  limit: number,
+): Promise<Lease[]> {
   const { workerId, hostname, leaseMs, pools = [DEFAULT_POOL], log } = options;
   const sentAt = performance.now();
-  const res = await pgPool.query<ScanRow>(sql.CLAIM_SCAN, [workerId, leaseMs, hostname, pools]);
-  const row = res.rows[0];
-  return row ? new Lease(pgPool, row, workerId, leaseMs, sentAt, log) : null;
+  const res = await pgPool.query<ScanRow>(sql.CLAIM_SCANS, [
+    workerId,
+    leaseMs,
+    hostname,
+    pools,
+    Math.max(1, Math.floor(limit)),
+  ]);
+  // The statement's row order is not the queue's: hand them out best first.
+  const rows = res.rows.sort(
+    (a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime(),
+  );
+  return rows.map((row) => new Lease(pgPool, row, workerId, leaseMs, sentAt, log));
+}
+
+/** Claims one runnable scan of `pools` for this worker, or null when there is none. */
+export async function claimScan(pgPool: pg.Pool, options: ClaimOptions): Promise<Lease | null> {
+  return (await claimScans(pgPool, options, 1))[0] ?? null;
 }

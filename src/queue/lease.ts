@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { scanEnded, scanRequeued, StepClock } from '../metrics/instruments';
 import { sleep } from '../util/async';
 import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
-import { storeChanges } from './changes';
+import { computeChanges } from './changes';
 import type { ScanRow } from './rows';
 import * as sql from './sql';
 
@@ -42,8 +42,6 @@ export interface FinishOptions {
  */
 export class Lease {
   private endingWrite = false;
-  /** Set when a COMMIT failed on a lost connection: it may have taken effect. */
-  private commitUncertain = false;
   /** Times this attempt's steps for hostscan_scan_step_duration_seconds. */
   private readonly stepClock = new StepClock();
   /**
@@ -155,22 +153,35 @@ export class Lease {
     });
   }
 
+  /**
+   * Gives this attempt a fresh list of PENDING steps named `names` (by
+   * position) and no result. One statement, fenced. Throws LeaseLostError
+   * when the lease is gone.
+   */
   async resetSteps(names: string[]): Promise<void> {
-    await this.inTransaction(async (c) => {
-      await c.query(sql.DELETE_STEPS, [this.id]);
-      await c.query(sql.INSERT_STEPS, [this.id, names]);
-      await c.query(sql.CLEAR_RESULT, [this.id]);
-    });
+    await this.fencedWrite('reset-steps', sql.RESET_STEPS, [...this.fence(), names]);
   }
 
+  /**
+   * Marks step `position` RUNNING and moves the scan to it at `progress`
+   * percent, with its progress event. One statement, fenced.
+   */
   async startStep(position: number, name: string, progress: number): Promise<void> {
     this.stepClock.start(position);
-    await this.inTransaction(async (c) => {
-      await c.query(sql.START_STEP, [this.id, position, StepStatus.RUNNING]);
-      await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, `step ${name} started`]);
-    });
+    await this.fencedWrite('start-step', sql.START_STEP, [
+      ...this.fence(),
+      name,
+      progress,
+      `step ${name} started`,
+      position,
+    ]);
   }
 
+  /**
+   * Ends step `position`: SUCCEEDED with its result `part` merged into the
+   * scan's result, or FAILED with `failure`; moves the scan to `progress`
+   * percent, with its progress event. One statement, fenced.
+   */
   async finishStep(
     position: number,
     name: string,
@@ -178,53 +189,83 @@ export class Lease {
     outcome: { part?: Partial<ScanResultData>; failure?: ScanFailure },
   ): Promise<void> {
     const { part, failure } = outcome;
-    await this.inTransaction(async (c) => {
-      await c.query(sql.FINISH_STEP, [
-        this.id,
-        position,
-        failure ? StepStatus.FAILED : StepStatus.SUCCEEDED,
-        failure?.code ?? null,
-        failure?.message ?? null,
-      ]);
-      if (part) await c.query(sql.MERGE_RESULT, [this.id, JSON.stringify(part)]);
-      const message = failure ? `step ${name} failed: ${failure.code}` : `step ${name} done`;
-      await c.query(sql.UPDATE_PROGRESS, [...this.fence(), name, progress, message]);
-    });
+    const message = failure ? `step ${name} failed: ${failure.code}` : `step ${name} done`;
+    await this.fencedWrite('finish-step', sql.FINISH_STEP, [
+      ...this.fence(),
+      name,
+      progress,
+      message,
+      position,
+      failure ? StepStatus.FAILED : StepStatus.SUCCEEDED,
+      failure?.code ?? null,
+      failure?.message ?? null,
+      part ? JSON.stringify(part) : null,
+    ]);
     this.stepClock.finish(position, name, failure ? StepStatus.FAILED : StepStatus.SUCCEEDED);
   }
 
-  /** Ends the attempt with a terminal status and its changes (storeChanges); unrun steps become SKIPPED. */
+  /**
+   * One fenced statement that returns a row when the fence matched: retried
+   * through a connection loss while the lease may be valid (see retrying);
+   * LeaseLostError when it matched nothing. A retry after an uncertain
+   * commit is safe: a repeated step write sets the same values again and
+   * adds one more event, never a gap.
+   */
+  private async fencedWrite(op: string, text: string, values: unknown[]): Promise<void> {
+    await this.retrying(op, async () => {
+      const res = await this.pgPool.query(text, values);
+      if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+    });
+  }
+
+  /**
+   * Ends the attempt with a terminal status and its changes (computeChanges,
+   * read first); unrun steps become SKIPPED. One fenced write. Throws
+   * LeaseLostError when another attempt owns the scan.
+   */
   async finish(outcome: FinishOptions): Promise<ScanRow> {
     const { status, progress, failure, message } = outcome;
-    let row: ScanRow | undefined;
     this.endingWrite = true;
+    const changes = await this.retrying('read-changes', () =>
+      computeChanges(this.pgPool, this.id, status),
+    );
+    let commitUncertain = false;
+    let row: ScanRow;
     try {
-      await this.inTransaction(async (c) => {
-        await c.query(sql.SKIP_UNFINISHED_STEPS, [this.id]);
-        const changeCount = await storeChanges(c, this.id, status);
-        const res = await c.query<ScanRow>(sql.FINISH_SCAN, [
-          ...this.fence(),
-          status,
-          failure?.code ?? null,
-          failure?.message ?? null,
-          progress,
-          message,
-          changeCount,
-        ]);
-        row = res.rows[0];
+      row = await this.retrying('finish', async () => {
+        let res: pg.QueryResult<ScanRow>;
+        try {
+          res = await this.pgPool.query<ScanRow>(sql.FINISH_SCAN, [
+            ...this.fence(),
+            status,
+            failure?.code ?? null,
+            failure?.message ?? null,
+            progress,
+            message,
+            changes?.count ?? null,
+            changes?.json ?? null,
+          ]);
+        } catch (e) {
+          // The statement may have committed before the connection went.
+          if (isDatabaseConnectionError(e)) commitUncertain = true;
+          throw e;
+        }
+        if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
+        return res.rows[0]!;
       });
     } catch (e) {
-      // A connection lost while COMMIT was in flight leaves it unknown whether
-      // the write took; the retry then finds the row no longer RUNNING. If the
-      // row ended as this very attempt with this status, it did.
-      if (!(e instanceof LeaseLostError) || !this.commitUncertain) throw e;
+      // A connection lost while the write was in flight leaves it unknown
+      // whether it took; the retry then finds the row no longer RUNNING. If
+      // the row ended as this very attempt with this status, it did.
+      if (!(e instanceof LeaseLostError) || !commitUncertain) throw e;
       const now = (await this.pgPool.query<ScanRow>(sql.SCAN_BY_ID, [this.id])).rows[0];
-      if (now?.attempt === this.attempt && now.worker_id === this.workerId && now.status === status)
-        return now;
-      throw e;
+      const tookEffect =
+        now?.attempt === this.attempt && now.worker_id === this.workerId && now.status === status;
+      if (!tookEffect) throw e;
+      row = now;
     }
-    scanEnded(row!);
-    return row!;
+    scanEnded(row);
+    return row;
   }
 
   /**
@@ -269,39 +310,5 @@ export class Lease {
       );
     }
     return status;
-  }
-
-  /**
-   * Runs `fn` in a transaction that first locks the fenced row, so a write
-   * after a lost lease touches nothing and rolls back. Retried as a whole on
-   * a connection error (see retrying).
-   */
-  private async inTransaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    await this.retrying('write', () => this.transactionOnce(fn));
-  }
-
-  private async transactionOnce(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pgPool.connect();
-    let broken: Error | undefined;
-    let committing = false;
-    try {
-      await client.query('begin');
-      const locked = await client.query(sql.LOCK_FENCED, this.fence());
-      if (locked.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
-      await fn(client);
-      committing = true;
-      await client.query('commit');
-    } catch (e) {
-      if (isDatabaseConnectionError(e)) {
-        // Hand the dead connection back as broken so the pool drops it.
-        broken = toError(e);
-        if (committing) this.commitUncertain = true;
-      } else {
-        await client.query('rollback').catch(() => undefined);
-      }
-      throw e;
-    } finally {
-      client.release(broken);
-    }
   }
 }

@@ -64,22 +64,25 @@ export const FIND_BY_IDEMPOTENCY_KEY_WITH_HOST = `select s.*, h.hostname, h.port
   from (${FIND_BY_IDEMPOTENCY_KEY}) s join hosts h on h.id = s.host_id`;
 
 /**
- * Claims the best runnable scan of the worker's pools: highest priority, then
- * oldest. LOCAL scans go only to a worker on the target machine. $1 worker_id,
- * $2 lease ms, $3 worker hostname, $4 the worker's pools (text[]).
+ * Claims up to $5 of the best runnable scans of the worker's pools in one
+ * statement: highest priority, then oldest. LOCAL scans go only to a worker
+ * on the target machine. $1 worker_id, $2 lease ms, $3 worker hostname,
+ * $4 the worker's pools (text[]), $5 how many at most. Taking a batch per
+ * round trip is what lets a burst of scans start together: one claim at a
+ * time made the 50th scan of a burst wait for 49 round trips.
  */
-export const CLAIM_SCAN = withEvent(
+export const CLAIM_SCANS = withEvent(
   `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
      lease_expires_at = now() + $2 * interval '1 millisecond',
      started_at = now(), completed_at = null, progress = 0, current_step = null,
      error_code = null, error_message = null, change_count = null, last_seq = last_seq + 1
-   where id = (
+   where id in (
      select c.id from scans c join hosts h on h.id = c.host_id
      where c.status = 'PENDING' and c.run_after <= now()
        and c.pool = any($4::text[])
        and (c.transport = 'SSH' or h.hostname = $3)
      order by c.priority desc, c.created_at
-     limit 1
+     limit $5
      for update of c skip locked)`,
   `'claimed by ' || worker_id || ' (attempt ' || attempt || ')'`,
 );
@@ -89,12 +92,25 @@ export const HEARTBEAT = `update scans set lease_expires_at = now() + $4 * inter
   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
   returning cancel_requested_at`;
 
-/** $1 scan id. (Separate from INSERT_STEPS: a CTE's delete is invisible to its own insert.) */
-export const DELETE_STEPS = `delete from scan_steps where scan_id = $1`;
-
-/** The attempt's step list. $1 id, $2 names (text[]). */
-export const INSERT_STEPS = `insert into scan_steps (scan_id, position, name, status)
-  select $1, n.ordinality - 1, n.name, 'PENDING' from unnest($2::text[]) with ordinality as n(name, ordinality)`;
+/**
+ * Gives the fenced attempt a fresh step list and no result, in one
+ * statement. Rows are upserted by position (a CTE's delete is invisible to an
+ * insert of the same statement, so delete-then-insert would collide), and
+ * positions past the new list are deleted. Every part is gated on the fence
+ * `f`: after a lost lease it changes nothing and returns no row. $1 id,
+ * $2 attempt, $3 worker_id, $4 names (text[]).
+ */
+export const RESET_STEPS = `with f as (select id from scans
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING' for update),
+    ins as (insert into scan_steps (scan_id, position, name, status)
+      select f.id, n.ordinality - 1, n.name, 'PENDING'
+        from f, unnest($4::text[]) with ordinality as n(name, ordinality)
+      on conflict (scan_id, position) do update set name = excluded.name, status = 'PENDING',
+        started_at = null, completed_at = null, error_code = null, error_message = null),
+    extra as (delete from scan_steps where scan_id in (select id from f)
+      and position >= cardinality($4::text[])),
+    res as (delete from scan_results where scan_id in (select id from f))
+  select id from f`;
 
 /**
  * Moves the fenced scan to a step and/or percent. $1 id, $2 attempt,
@@ -106,27 +122,39 @@ export const UPDATE_PROGRESS = withEvent(
   '$6::text',
 );
 
-/** Fence check inside a transaction: locks the row. $1 id, $2 attempt, $3 worker_id. */
-export const LOCK_FENCED = `select id from scans
-  where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING' for update`;
+/**
+ * Starts step $7 (RUNNING) and moves the fenced scan to it, with its event,
+ * in one statement: the step changes only if the fenced update matched.
+ * $1 id, $2 attempt, $3 worker_id, $4 current_step, $5 progress, $6 message,
+ * $7 position.
+ */
+export const START_STEP = `with s as (update scans set current_step = $4, progress = $5, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning id, last_seq, status, current_step, progress),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $6::text from s),
+    st as (update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
+      error_code = null, error_message = null
+      where scan_id in (select id from s) and position = $7)
+  select id from s`;
 
-/** $1 scan id, $2 position, $3 status. */
-export const START_STEP = `update scan_steps set status = $3, started_at = now(), completed_at = null,
-  error_code = null, error_message = null where scan_id = $1 and position = $2`;
-
-/** $1 scan id, $2 position, $3 status, $4 error_code, $5 error_message. */
-export const FINISH_STEP = `update scan_steps set status = $3, completed_at = now(),
-  error_code = $4, error_message = $5 where scan_id = $1 and position = $2`;
-
-/** $1 scan id. */
-export const SKIP_UNFINISHED_STEPS = `update scan_steps set status = 'SKIPPED', completed_at = now()
-  where scan_id = $1 and status in ('PENDING','RUNNING')`;
-
-/** Merges a probe's part into the result document. $1 scan id, $2 jsonb part. */
-export const MERGE_RESULT = `insert into scan_results (scan_id, data, updated_at) values ($1, $2, now())
-  on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now()`;
-
-export const CLEAR_RESULT = `delete from scan_results where scan_id = $1`;
+/**
+ * Ends step $7 with status $8 (and error $9, $10), merges its part $11
+ * (jsonb, or null) into the result, and moves the fenced scan's progress,
+ * with its event, in one statement gated on the fence. $1 id, $2 attempt,
+ * $3 worker_id, $4 current_step, $5 progress, $6 message.
+ */
+export const FINISH_STEP = `with s as (update scans set current_step = $4, progress = $5, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning id, last_seq, status, current_step, progress),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $6::text from s),
+    st as (update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
+      where scan_id in (select id from s) and position = $7),
+    r as (insert into scan_results (scan_id, data, updated_at)
+      select id, $11::jsonb, now() from s where $11::jsonb is not null
+      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now())
+  select id from s`;
 
 /**
  * What a finishing scan is compared with: its own result, and the previous
@@ -145,20 +173,25 @@ export const RESULTS_TO_COMPARE = `select cur.data as current, p.id as previous_
   left join scan_results prev on prev.scan_id = p.id
   where s.id = $1`;
 
-/** $1 scan id, $2 the ScanChanges document (jsonb). */
-export const STORE_CHANGES = `update scan_results set changes = $2 where scan_id = $1`;
-
 /**
- * Ends the fenced attempt. $1 id, $2 attempt, $3 worker_id, $4 status,
- * $5 error_code, $6 error_message, $7 progress, $8 message, $9 change_count.
+ * Ends the fenced attempt, in one statement: the scan row and its event,
+ * every unfinished step SKIPPED, and the changes document stored with the
+ * result. $1 id, $2 attempt, $3 worker_id, $4 status, $5 error_code,
+ * $6 error_message, $7 progress, $8 message, $9 change_count, $10 the
+ * ScanChanges document (jsonb; null stores none).
  */
-export const FINISH_SCAN = withEvent(
-  `update scans set status = $4, error_code = $5, error_message = $6, progress = $7,
-     current_step = null, completed_at = now(), lease_expires_at = null, change_count = $9,
-     last_seq = last_seq + 1
-   where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'`,
-  '$8::text',
-);
+export const FINISH_SCAN = `with s as (update scans set status = $4, error_code = $5, error_message = $6,
+      progress = $7, current_step = null, completed_at = now(), lease_expires_at = null,
+      change_count = $9, last_seq = last_seq + 1
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning ${SCAN_COLUMNS}),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq, status, current_step, progress, $8::text from s),
+    st as (update scan_steps set status = 'SKIPPED', completed_at = now()
+      where scan_id in (select id from s) and status in ('PENDING','RUNNING')),
+    ch as (update scan_results set changes = $10::jsonb
+      where scan_id in (select id from s) and $10::jsonb is not null)
+  select * from s`;
 
 /**
  * Puts the fenced attempt back in the queue (transient failure, or shutdown),
@@ -228,3 +261,55 @@ export const PIN_HOST_KEY = `update hosts set host_key_fingerprint = $2, host_ke
   where id = $1 and host_key_fingerprint is null`;
 
 export const HOST_BY_ID = `select id, hostname, port, host_key_fingerprint from hosts where id = $1`;
+
+/**
+ * Creates many PENDING scans with their first events in one statement: the
+ * host rows (found or created, in (hostname, port) order so concurrent
+ * batches lock them alike), then every scan whose host and type has no
+ * active scan and whose idempotency key is new, in the same order (two
+ * batches naming the same hosts wait for each other instead of
+ * deadlocking); a target that conflicts is left out (`on conflict do
+ * nothing`), not an error. Returns the new rows.
+ * Per target, in one order: $1 id (uuid[]), $2 hostname (text[]), $3 port
+ * (int[]), $4 transport, $5 username, $6 credential_id (uuid[]),
+ * $7 idempotency_key (text[]). For all: $8 type, $9 priority,
+ * $10 timeout_seconds, $11 requested_by, $12 max_attempts, $13 pool,
+ * $14 refresh_metadata.
+ */
+export const INSERT_SCANS = `with t as (
+    select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::uuid[],
+      $7::text[]) with ordinality
+      as t(id, hostname, port, transport, username, credential_id, idempotency_key, ord)),
+  h as (
+    insert into hosts (id, hostname, port)
+    select gen_random_uuid(), hostname, port from t group by hostname, port order by hostname, port
+    on conflict (hostname, port) do update set hostname = excluded.hostname
+    returning id, hostname, port),
+  s as (
+    insert into scans (id, host_id, type, status, transport, username, credential_id, priority,
+      timeout_seconds, idempotency_key, requested_by, max_attempts, last_seq, pool, refresh_metadata)
+    select t.id, h.id, $8, 'PENDING', t.transport, t.username, t.credential_id, $9, $10,
+      t.idempotency_key, $11, $12, 1, $13, $14
+    from t join h on h.hostname = t.hostname and h.port = t.port
+    order by t.hostname, t.port
+    on conflict do nothing
+    returning ${SCAN_COLUMNS}),
+  e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+        select id, 1, status, null, 0, 'queued' from s)
+  select * from s`;
+
+/**
+ * The active (PENDING or RUNNING) scans of a type on the given hosts, with
+ * the host's name and port. $1 hostnames (text[]), $2 ports (int[]), $3 type.
+ */
+export const FIND_ACTIVE_SCANS = `select s.id, h.hostname, h.port
+  from unnest($1::text[], $2::int[]) as u(hostname, port)
+  join hosts h on h.hostname = u.hostname and h.port = u.port
+  join scans s on s.host_id = h.id
+  where s.type = $3 and s.status in ('PENDING','RUNNING')`;
+
+/** FIND_BY_IDEMPOTENCY_KEY_WITH_HOST for many keys. $1 requested_by, $2 keys (text[]). */
+export const FIND_BY_IDEMPOTENCY_KEYS_WITH_HOST = `select s.*, h.hostname, h.port
+  from (select ${SCAN_COLUMNS}, idempotency_key from scans
+        where requested_by = $1 and idempotency_key = any($2::text[])) s
+  join hosts h on h.id = s.host_id`;

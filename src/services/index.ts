@@ -7,11 +7,13 @@ import { CredentialService } from './credential.service';
 import { HostService } from './host.service';
 import type { RateLimiter } from './rate-limit';
 import { ScanService } from './scan.service';
+import { ScheduleService } from './schedule.service';
 import { WorkerService } from './worker.service';
 
 /** The use cases resolvers call; one set per API process. */
 export interface Services {
   scans: ScanService;
+  schedules: ScheduleService;
   apiKeys: ApiKeyService;
   credentials: CredentialService;
   hosts: HostService;
@@ -26,6 +28,7 @@ export function createServices(
 ): Services {
   return {
     scans: new ScanService(pgPool, defaults, startScanLimiter),
+    schedules: new ScheduleService(pgPool),
     apiKeys: new ApiKeyService(pgPool),
     credentials: new CredentialService(pgPool, vault),
     hosts: new HostService(pgPool),

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/authenticator';
 import type { WorkerConfig } from '../config';
 import { ScanEntity } from '../db/entities';
 import { PG_ERROR, pgConstraint, pgErrorCode } from '../db/pg-errors';
-import { isTerminal, ScanType, TERMINAL_STATUSES, Transport } from '../domain/states';
+import { isTerminal, TERMINAL_STATUSES } from '../domain/states';
 import type { HostRow, ScanRow } from '../queue/rows';
 import * as sql from '../queue/sql';
 import { apiError, badInput, notFound } from './errors';
@@ -21,16 +21,17 @@ import {
 } from './page';
 import type { RateLimiter } from './rate-limit';
 import { scanFromEntity, scanFromRow } from './scan.mapper';
-import type { ScanListFilter, ScanRecord, StartScanRequest } from './scan.types';
 import {
-  isUuid,
-  validateHostname,
-  validateIdempotencyKey,
-  validateIntRange,
-  validatePool,
-  validatePort,
-  validateUsername,
-} from './validate';
+  MAX_BATCH_TARGETS,
+  type ScanListFilter,
+  type ScanRecord,
+  type StartScanRequest,
+  type StartScansOutcome,
+  type StartScansRequest,
+} from './scan.types';
+import { startScanBatch } from './scan-batch';
+import { hostLabel, validateStartOptions, validateTarget } from './scan-options';
+import { isUuid, validateHostname, validateIntRange } from './validate';
 
 /** Scan use cases behind the resolvers: no SQL in resolvers. */
 export class ScanService {
@@ -41,34 +42,14 @@ export class ScanService {
   ) {}
 
   async start(principal: Principal, input: StartScanRequest): Promise<ScanRecord> {
-    const wait = (await this.limiter?.take(principal.keyId ?? principal.name)) ?? 0;
-    if (wait > 0) {
-      throw apiError(
-        'RATE_LIMITED',
-        `too many startScan calls for this API key; retry in ${wait} s`,
-        {
-          retryAfterSeconds: wait,
-        },
-      );
-    }
-    const hostname = validateHostname(input.target.hostname);
-    const port = validatePort(input.target.port);
-    const username = validateUsername(input.target.username);
-    const transport = input.target.transport ?? Transport.SSH;
-    const timeoutSeconds =
-      validateIntRange(input.timeoutSeconds, 'timeoutSeconds', 1, 86_400) ??
-      this.defaults.defaultScanTimeoutSeconds;
-    const priority = validateIntRange(input.priority, 'priority', -100, 100) ?? 0;
-    const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    const pool = validatePool(input.pool); // the worker pool
-    const refreshMetadata = input.refreshMetadata === true;
-    if (refreshMetadata && input.type !== ScanType.PATCHES)
-      throw badInput('refreshMetadata', 'applies to PATCHES scans only');
-    const credentialId = input.target.credentialId ?? null;
+    await this.takeTokens(principal, 1, 'startScan');
+    const { hostname, port, username, transport, credentialId } = validateTarget(input.target);
+    const { timeoutSeconds, priority, idempotencyKey, pool, refreshMetadata } =
+      validateStartOptions(input, this.defaults.defaultScanTimeoutSeconds);
     if (credentialId !== null) {
-      const found = isUuid(credentialId)
-        ? await this.pgPool.query(`select 1 from credentials where id = $1`, [credentialId])
-        : { rowCount: 0 };
+      const found = await this.pgPool.query(`select 1 from credentials where id = $1`, [
+        credentialId,
+      ]);
       if (!found.rowCount) throw badInput('target.credentialId', 'names no stored credential');
     }
 
@@ -113,11 +94,45 @@ export class ScanService {
         const scanId = active.rows[0]?.id;
         throw apiError(
           'SCAN_IN_PROGRESS',
-          `a ${input.type} scan of ${hostname.includes(':') ? `[${hostname}]` : hostname}:${port} is already pending or running`,
+          `a ${input.type} scan of ${hostLabel(hostname, port)} is already pending or running`,
           { scanId },
         );
       }
       throw new Error('could not insert scan', { cause: e });
+    }
+  }
+
+  /**
+   * Starts one scan per target (1 to MAX_BATCH_TARGETS), all of one type and
+   * options. A target that cannot start (BAD_USER_INPUT, SCAN_IN_PROGRESS)
+   * gets its own error in its result; the others start. Throws only for the
+   * whole call: RATE_LIMITED (then nothing starts), or BAD_USER_INPUT for a
+   * bad option or target count.
+   */
+  async startMany(principal: Principal, input: StartScansRequest): Promise<StartScansOutcome> {
+    const n = input.targets.length;
+    if (n < 1 || n > MAX_BATCH_TARGETS)
+      throw badInput('targets', `must name 1 to ${MAX_BATCH_TARGETS} targets (got ${n})`);
+    const perMinute = this.limiter?.targetsPerMinute ?? null;
+    if (perMinute !== null && n > perMinute)
+      throw badInput(
+        'targets',
+        `${n} targets exceed what one API key may start per minute on this server (${perMinute}, START_SCAN_TARGETS_PER_MINUTE): split the batch`,
+      );
+    await this.takeTokens(principal, n, 'startScans');
+    const options = validateStartOptions(input, this.defaults.defaultScanTimeoutSeconds);
+    return startScanBatch(this.pgPool, principal, input, options, this.defaults.maxAttempts);
+  }
+
+  /** One call token and `targets` target tokens of the principal's key, or RATE_LIMITED. */
+  private async takeTokens(principal: Principal, targets: number, what: string): Promise<void> {
+    const wait = (await this.limiter?.take(principal.keyId ?? principal.name, targets)) ?? 0;
+    if (wait > 0) {
+      throw apiError(
+        'RATE_LIMITED',
+        `too many ${what} calls or targets for this API key; retry in ${wait} s`,
+        { retryAfterSeconds: wait },
+      );
     }
   }
 
@@ -185,6 +200,18 @@ export class ScanService {
     if (!isUuid(id)) return null;
     const e = await em.findOne(ScanEntity, { id });
     return e ? scanFromEntity(e) : null;
+  }
+
+  /** The scans with these ids that exist, in the order of `ids`. */
+  async getMany(em: EntityManager, ids: readonly string[]): Promise<ScanRecord[]> {
+    const wanted = ids.filter(isUuid);
+    if (wanted.length === 0) return [];
+    const found = await em.find(ScanEntity, { id: { $in: wanted } });
+    const byId = new Map(found.map((e) => [e.id, e]));
+    return wanted.flatMap((id) => {
+      const e = byId.get(id);
+      return e ? [scanFromEntity(e)] : [];
+    });
   }
 
   /** The newest scan of a host, or null when it has none. */

@@ -64,3 +64,48 @@ export interface ScanListFilter {
   readonly type?: readonly ScanType[] | null;
   readonly hostname?: string | null;
 }
+
+/** Most targets one startScans call may name. */
+export const MAX_BATCH_TARGETS = 1000;
+
+/**
+ * A request to start one scan of each target, all with the same type and
+ * options. With `idempotencyKey`, target i is stored under `key#i`:
+ * repeating the batch (same targets, same order) returns the same scans.
+ */
+export interface StartScansRequest {
+  readonly targets: readonly ScanTarget[];
+  readonly type: ScanType;
+  readonly timeoutSeconds?: number | null;
+  readonly idempotencyKey?: string | null;
+  readonly priority?: number | null;
+  readonly pool?: string | null;
+  readonly refreshMetadata?: boolean | null;
+}
+
+/** Why one target of a batch did not start. */
+export interface StartScanFailure {
+  readonly code: 'BAD_USER_INPUT' | 'SCAN_IN_PROGRESS';
+  readonly message: string;
+  /** BAD_USER_INPUT: the input field at fault, e.g. `targets[3].port`. */
+  readonly field: string | null;
+  /** SCAN_IN_PROGRESS: the active scan of that host and type, when it was still active. */
+  readonly scanId: string | null;
+}
+
+/** One target's outcome: exactly one of `scan` and `error` is set. */
+export interface StartScanOutcome {
+  /** The target's position in the request, from 0. */
+  readonly index: number;
+  readonly scan: ScanRecord | null;
+  readonly error: StartScanFailure | null;
+}
+
+export interface StartScansOutcome {
+  /** One per target, in request order. */
+  readonly results: readonly StartScanOutcome[];
+  /** Targets with a scan (new, or the first one of a repeated idempotency key). */
+  readonly startedCount: number;
+  /** Targets with an error. */
+  readonly failedCount: number;
+}

@@ -6,7 +6,7 @@ import { DatabaseUnavailableError, isDatabaseConnectionError } from '../db/pg-er
 import { ScanErrorCode, toError } from '../domain/errors';
 import { ScanStatus } from '../domain/states';
 import type { Logger } from '../logger';
-import { claimScan } from '../queue/claim';
+import { claimScans } from '../queue/claim';
 import { type Lease, LeaseLostError } from '../queue/lease';
 import { WorkerPresence } from '../queue/presence';
 import { Reaper } from '../queue/reaper';
@@ -26,6 +26,13 @@ export interface WorkerOptions {
    */
   eventsMode?: 'listen' | 'poll';
 }
+
+/**
+ * Most scans one claim statement takes. A burst is claimed in batches of up
+ * to this many (each a row lock and an event row in one statement), so one
+ * statement stays short even when a worker has hundreds of free slots.
+ */
+const CLAIM_BATCH_MAX = 100;
 
 interface Running {
   lease: Lease;
@@ -162,21 +169,27 @@ export class ScanWorker {
           this.claimAgain = false;
           while (!this.draining && this.running.size < this.options.config.concurrency) {
             const { pgPool, config } = this.options;
-            const lease = await claimScan(pgPool, {
-              workerId: config.workerId,
-              hostname: config.hostname,
-              leaseMs: config.leaseMs,
-              pools: config.pools,
-              log: this.log,
-            });
-            if (!lease) break;
+            const free = config.concurrency - this.running.size;
+            const leases = await claimScans(
+              pgPool,
+              {
+                workerId: config.workerId,
+                hostname: config.hostname,
+                leaseMs: config.leaseMs,
+                pools: config.pools,
+                log: this.log,
+              },
+              Math.min(free, CLAIM_BATCH_MAX),
+            );
             if (this.draining) {
-              // Shutdown began while the claim was in flight: hand it back
-              // without spending an attempt instead of leaving it to the reaper.
-              await this.release(lease);
+              // Shutdown began while the claim was in flight: hand them back
+              // without spending an attempt instead of leaving them to the reaper.
+              await Promise.all(leases.map((lease) => this.release(lease)));
               break;
             }
-            this.run(lease);
+            for (const lease of leases) this.run(lease);
+            // Fewer than asked for: the queue had no more (a NOTIFY sets claimAgain).
+            if (leases.length < Math.min(free, CLAIM_BATCH_MAX)) break;
           }
         } while (this.claimAgain && !this.draining);
       } catch (e) {

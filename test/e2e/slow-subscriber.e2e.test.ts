@@ -147,6 +147,7 @@ it('closes the WebSocket of a client that stopped reading; a reading client gets
     100,
     'done',
     null, // change_count
+    null, // changes
   ]);
   const events = await healthy;
   const seqs = events.map((e) => e.seq);

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.databaseUrl).toBeNull();
     expect(c.port).toBe(4000);
-    expect(c.worker.concurrency).toBe(4);
+    expect(c.worker.concurrency).toBe(64);
     expect(c.worker.leaseMs).toBe(10_000);
     expect(c.worker.heartbeatMs).toBe(3_000);
     expect(c.worker.hostKeyPolicy).toBe('tofu');

@@ -7,6 +7,8 @@ export { ScanAttemptEntity } from './scan-attempt.entity';
 export { ScanEventEntity } from './scan-event.entity';
 export { ScanResultEntity } from './scan-result.entity';
 export { ScanStepEntity } from './scan-step.entity';
+export { ScheduleEntity } from './schedule.entity';
+export { ScheduleRunEntity } from './schedule-run.entity';
 export { WorkerEntity } from './worker.entity';
 
 import { ApiKeyEntity } from './api-key.entity';
@@ -18,6 +20,8 @@ import { ScanAttemptEntity } from './scan-attempt.entity';
 import { ScanEventEntity } from './scan-event.entity';
 import { ScanResultEntity } from './scan-result.entity';
 import { ScanStepEntity } from './scan-step.entity';
+import { ScheduleEntity } from './schedule.entity';
+import { ScheduleRunEntity } from './schedule-run.entity';
 import { WorkerEntity } from './worker.entity';
 
 export const ENTITIES = [
@@ -30,5 +34,7 @@ export const ENTITIES = [
   ScanEventEntity,
   ScanResultEntity,
   ScanStepEntity,
+  ScheduleEntity,
+  ScheduleRunEntity,
   WorkerEntity,
 ];

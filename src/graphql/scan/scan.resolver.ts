@@ -29,6 +29,8 @@ import { ScanFilter } from './scan-filter.input';
 import { ScanStep } from './scan-step.type';
 import { StartScanInput } from './start-scan.input';
 import { StartScanPayload } from './start-scan.payload';
+import { StartScansInput } from './start-scans.input';
+import { StartScansPayload } from './start-scans.payload';
 
 /** The stored (code, message) pair of a scan, step or attempt, as served. */
 function errorInfo(row: {
@@ -80,6 +82,18 @@ export class ScanResolver {
     @Ctx() ctx: AppContext,
   ): Promise<StartScanPayload> {
     return { scan: await ctx.scans.start(ctx.principal, input) };
+  }
+
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => StartScansPayload, {
+    description:
+      'Queues one scan per target (1 to 1000) and returns them at once, PENDING, in input order; a target that cannot start gets its own error and the others start. Counts as one call and one target per scan against the rate limit.',
+  })
+  async startScans(
+    @Arg('input', () => StartScansInput) input: StartScansInput,
+    @Ctx() ctx: AppContext,
+  ): Promise<StartScansPayload> {
+    return ctx.scans.startMany(ctx.principal, input);
   }
 
   @Authorized(Role.OPERATOR)
