@@ -16,6 +16,7 @@ import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
 import type { AppContext } from '../graphql/context';
 import { apiError } from '../services/errors';
+import { mountDashboard } from './dashboard';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
 
 /**
@@ -115,6 +116,8 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+
+  mountDashboard(app);
 
   let started = false;
   return {
