@@ -12,6 +12,7 @@ import os from 'node:os';
 import type { Locator, Page } from 'playwright-core';
 
 import { openBrowser, type TestBrowser } from '../support/browser';
+import { gqlOk } from '../support/graphql';
 import { ADMIN_TOKEN, DELAYED_DF_USER, SLOW_USER, type Stack, startStack } from '../support/stack';
 
 /**
@@ -44,12 +45,17 @@ let stack: Stack;
 let tb: TestBrowser;
 let page: Page;
 let origin: string;
+/** Console messages of the page that report a Content-Security-Policy violation. */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ users: ['df-delay', 'slow'], processes: ['main'] });
   origin = `http://127.0.0.1:${stack.service.port}`;
   tb = await openBrowser(origin);
   page = tb.page;
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -257,6 +263,43 @@ it('cancels a scan hanging in its disk step with its "Cancel" button, by keyboar
   await tb.screenshot('dashboard-cancelled-desktop');
 });
 
+it('lists what changed on the host page once a second QUICK scan of the host finishes', async () => {
+  const secondId = await startThroughForm({
+    host: '127.0.0.1',
+    port: stack.sshd.port,
+    user: stack.sshd.username,
+    type: 'QUICK',
+  });
+  await rowStatus(secondId, 'COMPLETED');
+  await row(secondId)
+    .getByRole('link', { name: `127.0.0.1:${stack.sshd.port}` })
+    .click();
+  await page.getByRole('heading', { name: 'What changed' }).waitFor();
+  // The second scan is compared with the first (the cancelled one is no baseline).
+  const set = page.locator('article.change-set').first();
+  await set.waitFor();
+  expect(await set.getByRole('link', { name: 'the previous scan' }).getAttribute('href')).toBe(
+    `/scans/${quickId}`,
+  );
+  expect(await set.locator('p').first().textContent()).toMatch(
+    /^(Nothing changed|\d+ changes? since) /,
+  );
+  await tb.screenshot('dashboard-host-desktop');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Scans' }).click();
+});
+
+it('opens a scan page from its address after a reload, still signed in', async () => {
+  const response = await page.goto(`${origin}/scans/${quickId}`);
+  expect(response?.status()).toBe(200);
+  expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+  await page
+    .getByRole('heading', { name: `QUICK scan of 127.0.0.1:${stack.sshd.port}`, level: 1 })
+    .waitFor();
+  expect(await page.getByLabel('Token', { exact: true }).count()).toBe(0);
+  await page.goto(`${origin}/`);
+  await page.getByRole('heading', { name: 'Scans', level: 1 }).waitFor();
+});
+
 it('fits a 360 px wide window without sideways scrolling', async () => {
   await page.setViewportSize({ width: 360, height: 800 });
   await page.getByRole('heading', { name: 'Scans', level: 1 }).waitFor();
@@ -281,6 +324,29 @@ it('signs out: the token is gone and the sign-in form is back', async () => {
   ).toBeNull();
 });
 
-it('sent no request to any other host', () => {
+it('tells a VIEWER that starting a scan needs another role', async () => {
+  const created = await gqlOk<{ createApiKey: { token: string } }>(
+    stack.service.httpUrl,
+    ADMIN_TOKEN,
+    `mutation { createApiKey(input: { name: "dashboard-viewer", role: VIEWER }) { token } }`,
+  );
+  await page.getByLabel('Token', { exact: true }).fill(created.createApiKey.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // A VIEWER reads: the table lists the scans of this run.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Scans' }).click();
+  await row(quickId)
+    .locator('.status', { hasText: /^COMPLETED$/ })
+    .waitFor();
+  await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+  await page.getByRole('button', { name: 'Start scan' }).click();
+  await page.getByText('Your token’s role does not allow this.').waitFor();
+  expect(await page.locator('form.start-scan [aria-live]').textContent()).toContain(
+    'needs an OPERATOR or ADMIN token',
+  );
+  await page.getByRole('button', { name: 'Sign out' }).click();
+});
+
+it('sent no request to any other host, and the page broke no rule of its CSP', () => {
   expect(tb.offHost).toEqual([]);
+  expect(cspViolations).toEqual([]);
 });
