@@ -1,6 +1,7 @@
 import type http from 'node:http';
 
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -17,6 +18,7 @@ import { bearerToken } from '../auth/tokens';
 import type { AppContext } from '../graphql/context';
 import { apiError } from '../services/errors';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { mountPlayground } from './playground';
 
 /**
  * Client-facing errors keep their code and message, never a stack trace;
@@ -82,6 +84,9 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Its landing page loads Apollo Sandbox from a CDN; browsers get our
+      // own bundled GraphiQL instead (mountPlayground).
+      ApolloServerPluginLandingPageDisabled(),
       {
         // Subscriptions live on the WebSocket at the same path.
         async requestDidStart() {
@@ -115,6 +120,8 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
       res.status(503).json({ status: 'database unreachable' });
     }
   });
+
+  mountPlayground(app);
 
   let started = false;
   return {
