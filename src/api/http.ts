@@ -1,6 +1,7 @@
 import type http from 'node:http';
 
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -18,6 +19,7 @@ import type { AppContext } from '../graphql/context';
 import { apiError } from '../services/errors';
 import { mountDashboard } from './dashboard';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { mountPlayground } from './playground';
 
 /**
  * Client-facing errors keep their code and message, never a stack trace;
@@ -83,6 +85,9 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Its landing page loads Apollo Sandbox from a CDN; browsers get our
+      // own bundled GraphiQL instead (mountPlayground).
+      ApolloServerPluginLandingPageDisabled(),
       {
         // Subscriptions live on the WebSocket at the same path.
         async requestDidStart() {
@@ -117,6 +122,7 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     }
   });
 
+  mountPlayground(app);
   mountDashboard(app);
 
   let started = false;

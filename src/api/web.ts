@@ -131,9 +131,13 @@ const PLAIN_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5}
  *   run time, which `'self'` alone refuses; the page sets the nonce on each
  *   of them (web/shared/csp-nonce.ts). This is narrower than
  *   `'unsafe-inline'`: injected markup cannot guess the nonce.
- * - `style-src-attr 'unsafe-inline'`: React and Monaco set `style`
- *   attributes; an attribute can only restyle its own element, and with
- *   `img-src`/`font-src` at `'self'` it cannot reach another host.
+ * - `style-src-attr 'unsafe-inline'`: Monaco writes `style` attributes in
+ *   the HTML it renders; an attribute can only restyle its own element, and
+ *   with `img-src`/`font-src` as here it cannot reach another host.
+ * - `img-src` adds `data:`: Monaco draws its squiggly error underlines as
+ *   `data:` SVGs coloured from the theme at run time, so they cannot be
+ *   files. A `data:` image is decoded in the browser and reaches no host.
+ *   Fonts stay `'self'`: the build turns libraries' `data:` fonts into files.
  */
 export function contentSecurityPolicy(host: string | undefined, nonce: string): string {
   const sockets = host && PLAIN_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
@@ -142,7 +146,7 @@ export function contentSecurityPolicy(host: string | undefined, nonce: string): 
     "script-src 'self'",
     `style-src 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
-    "img-src 'self'",
+    "img-src 'self' data:",
     "font-src 'self'",
     `connect-src 'self'${sockets}`,
     "worker-src 'self'",
