@@ -1,5 +1,5 @@
-import type { ScanError, ScanStatus } from '../queries';
 import { scanErrorAdvice } from '../messages';
+import type { ScanError, ScanStatus } from '../queries';
 
 /** A scan's or step's status as visible text, coloured by kind (the text carries the meaning). */
 export function StatusText({ status }: { status: string }) {
