@@ -8,6 +8,7 @@
  * be none. Screenshots go to test-artifacts/screenshots/.
  */
 import os from 'node:os';
+import path from 'node:path';
 
 import type { Browser, Locator, Page } from 'playwright-core';
 
@@ -16,6 +17,7 @@ import {
   launchBrowser,
   missingBrowser,
   openGuardedPage,
+  SCREENSHOT_DIR,
 } from '../support/browser';
 import { gqlOk } from '../support/graphql';
 import { ADMIN_TOKEN, DELAYED_DF_USER, SLOW_USER, type Stack, startStack } from '../support/stack';
@@ -261,6 +263,13 @@ describeIfBrowser('the dashboard at /', () => {
       .waitFor({
         timeout: 30_000,
       });
+
+    // The README's picture: one scan finished, one running (docs/images/dashboard.png
+    // is a copy of it).
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, 'dashboard-readme.png'),
+      clip: { x: 0, y: 0, width: 1280, height: 760 },
+    });
 
     // A second one for the same host and type is refused, with a link to the first.
     await page.getByRole('button', { name: 'Start scan' }).click();
