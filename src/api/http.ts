@@ -1,6 +1,7 @@
 import type http from 'node:http';
 
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -16,7 +17,9 @@ import type { Authenticator, Principal } from '../auth/authenticator';
 import { bearerToken } from '../auth/tokens';
 import type { AppContext } from '../graphql/context';
 import { apiError } from '../services/errors';
+import { mountDashboard } from './dashboard';
 import { QUERY_LIMITS, withoutSuggestions } from './hardening';
+import { mountPlayground } from './playground';
 import { type ProbeOptions, probeRoutes } from './probes';
 
 /**
@@ -85,6 +88,9 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Its landing page loads Apollo Sandbox from a CDN; browsers get our
+      // own bundled GraphiQL instead (mountPlayground).
+      ApolloServerPluginLandingPageDisabled(),
       {
         // Subscriptions live on the WebSocket at the same path.
         async requestDidStart() {
@@ -119,6 +125,9 @@ export function attachHttpApi(httpServer: http.Server, options: HttpApiOptions):
     }
   });
   app.use(probeRoutes(options.probes));
+
+  mountPlayground(app);
+  mountDashboard(app);
 
   let started = false;
   return {

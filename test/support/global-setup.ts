@@ -70,5 +70,11 @@ export default async function globalSetup(): Promise<void> {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
     });
+    // The browser apps (web/ → dist/web/), skipped when their inputs are unchanged.
+    execFileSync(process.execPath, ['dist/scripts/build-web.js'], {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+      timeout: 10 * 60_000,
+    });
   }
 }
