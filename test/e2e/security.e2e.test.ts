@@ -105,6 +105,22 @@ const OPERATIONS: Array<{
       },
     },
   },
+  { name: 'schedules', need: 'VIEWER', query: `query { schedules { id nextRunAt } }` },
+  {
+    name: 'createSchedule',
+    need: 'OPERATOR',
+    query: `mutation { createSchedule(input: { name: "matrix", targets: [{ hostname: "matrix.invalid", transport: LOCAL }], type: QUICK, cron: "0 0 1 1 *", enabled: false }) { id } }`,
+  },
+  {
+    name: 'updateSchedule',
+    need: 'OPERATOR',
+    query: `mutation { updateSchedule(id: "${NO_SCAN}", input: { enabled: false }) { id } }`,
+  },
+  {
+    name: 'deleteSchedule',
+    need: 'OPERATOR',
+    query: `mutation { deleteSchedule(id: "${NO_SCAN}") { id } }`,
+  },
   {
     name: 'cancelScan',
     need: 'OPERATOR',
