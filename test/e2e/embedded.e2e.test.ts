@@ -37,6 +37,10 @@ function alive(pid: number): boolean {
 async function start(): Promise<RunningService> {
   const service = await startService({
     env: { DATA_DIR: dataDir, DATABASE_URL: undefined, ADMIN_TOKEN: undefined, LOG_LEVEL: 'debug' },
+    // The first start runs initdb, whose post-bootstrap step alone took 26 s
+    // on the 2-core machine beside the browser suites; 19 s for the whole
+    // file when alone.
+    startTimeoutMs: 150_000,
   });
   running.push(service);
   return service;

@@ -138,7 +138,8 @@ it('scanProgress: one execution per event and group; every member gets the same 
     null,
     100,
     'done',
-    null,
+    null, // change_count
+    null, // changes
   ]);
   await waitFor('complete everywhere', () => all.every((m) => m.completed));
   expect(all.map((m) => m.frames.length)).toEqual(all.map(() => 5));
