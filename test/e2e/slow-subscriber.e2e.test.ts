@@ -15,7 +15,7 @@ import WebSocket from 'ws';
 import { claimScan } from '../../src/queue/claim';
 import * as sql from '../../src/queue/sql';
 import type { TestDatabase } from '../support/db';
-import { insertScan } from '../support/fixtures';
+import { completeScan, insertScan } from '../support/fixtures';
 import { followScan, progressDocument, wsClient } from '../support/graphql';
 import type { RunningService } from '../support/service';
 import { ADMIN_TOKEN, type Stack, startStack } from '../support/stack';
@@ -137,18 +137,7 @@ it('closes the WebSocket of a client that stopped reading; a reading client gets
   expect(cutAt).not.toBeNull();
 
   // The reading client is not affected: the scan goes on and it sees the end.
-  await db.pool.query(sql.FINISH_SCAN, [
-    scan.id,
-    attempt,
-    WORKER,
-    'COMPLETED',
-    null,
-    null,
-    100,
-    'done',
-    null, // change_count
-    null, // changes
-  ]);
+  await completeScan(db.pool, { id: scan.id, attempt: attempt, workerId: WORKER });
   const events = await healthy;
   const seqs = events.map((e) => e.seq);
   // Every event after the first (the current state at subscribe time) in seq order, none twice.

@@ -22,7 +22,7 @@ import { createLogger } from '../../src/logger';
 import { claimScan } from '../../src/queue/claim';
 import * as sql from '../../src/queue/sql';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { insertScan, waitFor } from '../support/fixtures';
+import { completeScan, insertScan, waitFor } from '../support/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -129,18 +129,7 @@ it('scanProgress: one execution per event and group; every member gets the same 
     },
   });
 
-  await db.pool.query(sql.FINISH_SCAN, [
-    scan.id,
-    lease!.attempt,
-    WORKER,
-    'COMPLETED',
-    null,
-    null,
-    100,
-    'done',
-    null, // change_count
-    null, // changes
-  ]);
+  await completeScan(db.pool, { id: scan.id, attempt: lease!.attempt, workerId: WORKER });
   await waitFor('complete everywhere', () => all.every((m) => m.completed));
   expect(all.map((m) => m.frames.length)).toEqual(all.map(() => 5));
   expect(all.flatMap((m) => m.errors)).toEqual([]);

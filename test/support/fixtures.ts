@@ -127,6 +127,31 @@ export async function expireLeases(pool: pg.Pool): Promise<void> {
 }
 
 /**
+ * Ends a claimed scan COMPLETED at 100 % with the message "done", the way a
+ * worker's Lease.finish writes it (FINISH_SCAN, fenced by attempt and
+ * worker; no changes). Throws when the fence matched nothing.
+ */
+export async function completeScan(
+  db: Queryable,
+  fence: { id: string; attempt: number; workerId: string },
+): Promise<void> {
+  const res = await db.query(sql.FINISH_SCAN, [
+    fence.id,
+    fence.attempt,
+    fence.workerId,
+    'COMPLETED',
+    null, // error_code
+    null, // error_message
+    100,
+    'done',
+    null, // change_count
+    null, // changes
+  ]);
+  if (res.rowCount === 0)
+    throw new Error(`completeScan: scan ${fence.id} is not held by that lease`);
+}
+
+/**
  * Polls `probe` every `intervalMs` until it returns a value other than
  * undefined or false (so a plain condition works too), and returns that value.
  */
