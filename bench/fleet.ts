@@ -42,6 +42,8 @@ const ONE_WAY_MS = Number(process.env.BENCH_FLEET_ONE_WAY_MS ?? 25);
 const LOOPBACK_SCANS = Number(process.env.BENCH_FLEET_SCANS ?? 100);
 const DISPATCH_ONE_RUNS = Number(process.env.BENCH_DISPATCH_RUNS ?? 30);
 const STARTSCANS_TARGETS = Number(process.env.BENCH_STARTSCANS_TARGETS ?? 1000);
+/** Which sections run: `delayed`, `loopback`, `dispatch` (all by default). */
+const SECTIONS = (process.env.BENCH_FLEET_SECTIONS ?? 'delayed,loopback,dispatch').split(',');
 const DISPATCH_BURSTS = (process.env.BENCH_DISPATCH_BURSTS ?? '50,1000').split(',').map(Number);
 
 type Row = [string, string];
@@ -97,6 +99,7 @@ async function runFleet(
     );
     const ms = performance.now() - t0;
     const completed = done.filter((e) => e[e.length - 1]?.status === 'COMPLETED').length;
+    if (completed < ids.length) await reportUnfinished(ctx, ids, done);
     return { ms, completed };
   } catch (e) {
     // The service's own error lines say more than "Internal server error".
@@ -113,6 +116,28 @@ async function runFleet(
     );
   } finally {
     await Promise.all(followers.map((f) => f.dispose()));
+  }
+}
+
+/** Prints why scans of a fleet did not complete (a figure without its reason is no use). */
+async function reportUnfinished(
+  ctx: FleetContext,
+  ids: string[],
+  done: Array<Array<{ status?: string }>>,
+): Promise<void> {
+  const failed = ids.filter((_, i) => done[i]![done[i]!.length - 1]?.status !== 'COMPLETED');
+  for (const id of failed.slice(0, 5)) {
+    const { scan } = await gqlOk<{
+      scan: { status: string; error: { code: string; message: string } | null } | null;
+    }>(
+      ctx.service.httpUrl,
+      ctx.token,
+      `query($id: ID!) { scan(id: $id) { status error { code message } } }`,
+      { id },
+    );
+    console.error(
+      `[fleet] scan ${id} ended ${scan?.status}: ${scan?.error?.code} ${scan?.error?.message}`,
+    );
   }
 }
 
@@ -399,8 +424,9 @@ export async function fleetRows(ctx: FleetContext, concurrency: number): Promise
       ]);
     }
   };
-  await section('delayed fleet', () => delayedFleetRows(ctx));
-  await section('loopback fleet', () => loopbackFleetRows(ctx));
-  await section('dispatch', () => dispatchRows(ctx, concurrency));
+  if (SECTIONS.includes('delayed')) await section('delayed fleet', () => delayedFleetRows(ctx));
+  if (SECTIONS.includes('loopback')) await section('loopback fleet', () => loopbackFleetRows(ctx));
+  if (SECTIONS.includes('dispatch'))
+    await section('dispatch', () => dispatchRows(ctx, concurrency));
   return rows;
 }

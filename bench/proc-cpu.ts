@@ -82,3 +82,13 @@ export function rssMiB(pid: number): number {
     return NaN;
   }
 }
+
+/** The parent of a process on this machine, or null when it is not here (a remote database's backend). */
+export function parentPid(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}

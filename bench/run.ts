@@ -29,6 +29,7 @@ import { delayedLinkRows } from './delayed-link';
 import { fanoutRows } from './fanout';
 import { raiseFdLimit } from './fd-limit';
 import { fleetRows } from './fleet';
+import { parentPid } from './proc-cpu';
 
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 const SCANS = Number(process.env.BENCH_SCANS ?? 200);
@@ -45,6 +46,18 @@ function pct(values: number[], p: number): number {
 }
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+/** DATABASE_URL's postmaster when that server runs on this machine (its CPU is then measured), else null. */
+async function localPostmasterPid(url: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    return parentPid(rows[0]!.pid);
+  } finally {
+    await client.end();
+  }
+}
 
 async function main(): Promise<void> {
   raiseFdLimit();
@@ -218,6 +231,9 @@ async function main(): Promise<void> {
     }
     if (ONLY === undefined || ONLY === 'scans' || ONLY === 'fleet') {
       const pidFile = embedded ? path.join(tmp, 'db', 'pg', 'postmaster.pid') : null;
+      const postgresPid = pidFile
+        ? Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+        : await localPostmasterPid(url);
       rows.push(
         ...(await fleetRows(
           {
@@ -226,7 +242,7 @@ async function main(): Promise<void> {
             sshd,
             keyPath: key,
             databaseUrl: url,
-            postgresPid: pidFile ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : null,
+            postgresPid,
             concurrencyLabel: CONCURRENCY_LABEL,
           },
           CONCURRENCY,

@@ -8,12 +8,15 @@ import { Authenticator, bootstrapAdminToken } from './auth/authenticator';
 import type { Config } from './config';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './db/embedded';
 import { migrate, openOrm } from './db/orm';
+import { namePreparedStatements } from './db/prepared';
 import { toError } from './domain/errors';
 import { EventHub } from './events/hub';
+import { PREPARED as eventStatements } from './events/sql';
 import { buildAppSchema } from './graphql/schema';
 import type { Logger } from './logger';
 import { enableProcessMetrics, startMetricsServer } from './metrics';
 import { Reaper } from './queue/reaper';
+import { PREPARED as queueStatements } from './queue/sql';
 import { Scheduler } from './scheduler/scheduler';
 import { loadMasterKey } from './secrets/master-key';
 import { parseMasterKey, Vault } from './secrets/vault';
@@ -108,8 +111,16 @@ export async function startApp(options: AppOptions): Promise<App> {
     const secretKey = await loadMasterKey(config.secretKey, embedded !== null, config.dataDir, log);
     const vault = secretKey ? new Vault(parseMasterKey(secretKey)) : null;
 
-    const pgPool = createPool(url, log, pgPoolSizeFor(config.worker.concurrency));
+    const pgPool = createPool(
+      url,
+      log,
+      pgPoolSizeFor(options.worker ? config.worker.concurrency : null),
+    );
     cleanups.push(['pool', () => pgPool.end()]);
+    // Poll mode is for PgBouncer in transaction mode, which loses named statements.
+    if (config.events.mode === 'listen') {
+      namePreparedStatements(pgPool, { ...queueStatements, ...eventStatements });
+    }
 
     enableProcessMetrics();
     if (config.metrics.port !== null) {

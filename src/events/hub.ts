@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import { toError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { ScanRow } from '../queue/rows';
-import { SCAN_BY_ID } from '../queue/sql';
 import { CATCH_UP_RETRY, delayFor } from '../util/backoff';
 import { type Dashboard, Dashboards } from './dashboards';
 import type { EventSink, EventSource } from './event-source';
@@ -16,6 +15,9 @@ import type { EventFilter, ScanEvent } from './scan-event';
 import * as sql from './sql';
 import type { SlowSubscriberError } from './subscription-queue';
 import { SubscriptionQueue } from './subscription-queue';
+
+/** Scans per batched log read (an upper bound on the statement's arrays). */
+const MAX_SCANS_PER_READ = 500;
 
 /** Told when a subscription is cut off for not taking its events. */
 export type OnSlow = (error: SlowSubscriberError) => void;
@@ -46,8 +48,11 @@ export class EventHub {
   private readonly emitter = new EventEmitter<HubEvents>();
   private readonly followers: ScanFollowers;
   private readonly dashboards: Dashboards;
-  /** One catch-up read in flight per scan; further NOTIFYs set `again`. */
-  private readonly inFlight = new Map<string, { again: boolean }>();
+  /** Scans whose log is to be read in the next batch. */
+  private readonly toRead = new Set<string>();
+  /** The scans of the batch being read now, or null. */
+  private inBatch: Set<string> | null = null;
+  private reading = false;
   /** Consecutive failed reads per scan, and the retry scheduled after them. */
   private readonly readFailures = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -175,10 +180,9 @@ export class EventHub {
 
   /** Rows a poll read: delivered here, unless a catch-up read of the scan is running. */
   private onScanEvents(scan: ScanRow, events: readonly LoggedEventRow[]): void {
-    const running = this.inFlight.get(scan.id);
-    // Let the running read take these rows too, so one scan's events are
-    // never delivered by two reads at once.
-    if (running) running.again = true;
+    // A read of this scan is running: the next batch reads these rows again,
+    // so one scan's events are never delivered by two reads at once.
+    if (this.inBatch?.has(scan.id)) this.catchUp(scan.id);
     else this.deliverEvents(scan, events);
   }
 
@@ -201,29 +205,38 @@ export class EventHub {
       });
   }
 
-  /** Reads a scan's log after the lowest cursor that needs it, once, and delivers it. */
+  /**
+   * Marks a scan's log to be read after the lowest cursor that needs it.
+   * Reads are batched: one read (two statements) at a time takes every scan
+   * marked so far, so the statements per event fall as the event rate rises,
+   * and no scan's rows are ever delivered by two reads at once.
+   */
   private catchUp(scanId: string): void {
-    const running = this.inFlight.get(scanId);
-    if (running) {
-      running.again = true;
-      return;
-    }
-    const state = { again: false };
-    this.inFlight.set(scanId, state);
-    void (async () => {
-      try {
-        do {
-          state.again = false;
-          await this.readAndDeliver(scanId);
-        } while (state.again);
-        this.readFailures.delete(scanId);
-      } catch (e) {
-        this.inFlight.delete(scanId);
-        this.retryLater(scanId, e);
-        return;
+    this.toRead.add(scanId);
+    if (this.reading) return;
+    this.reading = true;
+    // After the current task: NOTIFYs that arrived together join one batch.
+    queueMicrotask(() => void this.readBatches());
+  }
+
+  /** Reads and delivers batches until no scan is marked. */
+  private async readBatches(): Promise<void> {
+    try {
+      while (this.toRead.size > 0 && !this.stopped) {
+        const batch = [...this.toRead].slice(0, MAX_SCANS_PER_READ);
+        for (const id of batch) this.toRead.delete(id);
+        this.inBatch = new Set(batch);
+        try {
+          await this.readAndDeliver(batch);
+          for (const id of batch) this.readFailures.delete(id);
+        } catch (e) {
+          for (const id of batch) this.retryLater(id, e);
+        }
       }
-      this.inFlight.delete(scanId);
-    })();
+    } finally {
+      this.inBatch = null;
+      this.reading = false;
+    }
   }
 
   /**
@@ -255,19 +268,35 @@ export class EventHub {
     this.retryTimers.set(scanId, timer);
   }
 
-  private async readAndDeliver(scanId: string): Promise<void> {
-    // Start from the lowest cursor that still needs rows of this scan.
-    const from = Math.min(
-      this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity,
-      this.followers.readFrom(scanId),
-    );
-    if (from === Infinity) return;
+  /** One read of several scans' logs, each from the lowest cursor that needs it. */
+  private async readAndDeliver(scanIds: readonly string[]): Promise<void> {
+    const fromOf = new Map<string, number>();
+    for (const scanId of scanIds) {
+      const from = Math.min(
+        this.dashboards.size > 0 ? this.dashboards.readFrom(scanId) : Infinity,
+        this.followers.readFrom(scanId),
+      );
+      if (from !== Infinity) fromOf.set(scanId, from);
+    }
+    if (fromOf.size === 0) return;
     const events = (
-      await this.options.pgPool.query<LoggedEventRow>(sql.EVENTS_AFTER, [scanId, from])
+      await this.options.pgPool.query<LoggedEventRow>(sql.EVENTS_AFTER_MANY, [
+        [...fromOf.keys()],
+        [...fromOf.values()],
+      ])
     ).rows;
     if (events.length === 0) return;
-    const scan = (await this.options.pgPool.query<ScanRow>(SCAN_BY_ID, [scanId])).rows[0];
-    if (scan) this.deliverEvents(scan, events, from);
+    const byScan = new Map<string, LoggedEventRow[]>();
+    for (const e of events) {
+      const list = byScan.get(e.scan_id);
+      if (list) list.push(e);
+      else byScan.set(e.scan_id, [e]);
+    }
+    const scans = (await this.options.pgPool.query<ScanRow>(sql.SCANS_BY_IDS, [[...byScan.keys()]]))
+      .rows;
+    for (const scan of scans) {
+      this.deliverEvents(scan, byScan.get(scan.id)!, fromOf.get(scan.id));
+    }
   }
 
   /** Hands one scan's log rows, in seq order, to each subscriber beyond whose cursor they are. */

@@ -12,9 +12,15 @@ import { SCAN_COLUMNS } from '../queue/sql';
  */
 const EVENT_COLUMNS = `id::text, xmin::text as xid, scan_id, seq, status, step, progress, message, at`;
 
-/** One scan's log rows after a seq, in seq order. $1 scan id, $2 after seq. */
-export const EVENTS_AFTER = `select ${EVENT_COLUMNS}
-  from scan_events where scan_id = $1 and seq > $2 order by seq`;
+/**
+ * Several scans' log rows, each after its own seq, in (scan, seq) order.
+ * $1 scan ids (uuid[]), $2 the after-seq of each (int[], same order).
+ */
+export const EVENTS_AFTER_MANY = `select e.id::text, e.xmin::text as xid, e.scan_id, e.seq, e.status,
+    e.step, e.progress, e.message, e.at
+  from unnest($1::uuid[], $2::int[]) as c(scan_id, after_seq)
+  join scan_events e on e.scan_id = c.scan_id and e.seq > c.after_seq
+  order by e.scan_id, e.seq`;
 
 /**
  * Where the log ends for a dashboard subscribing now: the highest committed
@@ -47,3 +53,6 @@ const REVOKE_OVERLAP = `interval '60 seconds'`;
 /** Poll mode: keys revoked since the last check ($1, database clock), and the clock for the next one. */
 export const REVOKED_SINCE = `select now() as now, array(select id::text from api_keys
   where revoked_at > $1::timestamptz - ${REVOKE_OVERLAP}) as ids`;
+
+/** The reads the hub makes per event, sent as named prepared statements outside poll mode. */
+export const PREPARED = { EVENTS_AFTER_MANY, SCANS_BY_IDS } as const;

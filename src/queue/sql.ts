@@ -313,3 +313,21 @@ export const FIND_BY_IDEMPOTENCY_KEYS_WITH_HOST = `select s.*, h.hostname, h.por
   from (select ${SCAN_COLUMNS}, idempotency_key from scans
         where requested_by = $1 and idempotency_key = any($2::text[])) s
   join hosts h on h.id = s.host_id`;
+
+/**
+ * The statements a worker runs for every scan, sent as named prepared
+ * statements (db/prepared.ts) outside poll mode.
+ */
+export const PREPARED = {
+  CLAIM_SCANS,
+  HEARTBEAT,
+  RESET_STEPS,
+  UPDATE_PROGRESS,
+  START_STEP,
+  FINISH_STEP,
+  RESULTS_TO_COMPARE,
+  FINISH_SCAN,
+  SCAN_BY_ID,
+  HOST_BY_ID,
+  PIN_HOST_KEY,
+} as const;

@@ -12,7 +12,14 @@ import { findFreePort } from '../../src/util/net';
 import { runCli } from '../support/cli';
 import { waitFor } from '../support/fixtures';
 import { gqlOk } from '../support/graphql';
-import { ADMIN_TOKEN, BROKEN_USER, SLOW_USER, type Stack, startStack } from '../support/stack';
+import {
+  ADMIN_TOKEN,
+  BROKEN_USER,
+  DELAYED_DF_USER,
+  SLOW_USER,
+  type Stack,
+  startStack,
+} from '../support/stack';
 
 let stack: Stack;
 let env: Record<string, string>;
@@ -20,7 +27,7 @@ let target: string;
 
 beforeAll(async () => {
   stack = await startStack({
-    users: ['broken', 'slow'],
+    users: ['broken', 'slow', 'df-delay'],
     // Also on ::1, for targets written as [::1]:PORT. sshd keeps every
     // ListenAddress it reads; the override is one line of the base config.
     sshd: { overrides: { ListenAddress: '127.0.0.1\nListenAddress ::1' } },
@@ -60,7 +67,12 @@ describe('hostscan scan --watch', () => {
   });
 
   it('draws a live progress bar with the step on a TTY and exits 0', async () => {
-    const r = await runCli(['scan', target, '--watch', '--type', 'quick'], { env, tty: true });
+    // A QUICK scan on loopback ends in ~130 ms, sooner than the bar's first
+    // redraw may come: the delayed-df login holds it at the disk step for 3 s.
+    const held = stack.haveSpecialUsers
+      ? `${DELAYED_DF_USER}@127.0.0.1:${stack.sshd.port}`
+      : target;
+    const r = await runCli(['scan', held, '--watch', '--type', 'quick'], { env, tty: true });
     // script(1) merges both streams into its stdout.
     expect(r.stdout).toMatch(/\u2588{30} 100% \| COMPLETED/);
     expect(r.stdout).toMatch(/\u2591+ +\d+% \| RUNNING (os|hostname|uptime|disk|memory)\b/);

@@ -106,3 +106,8 @@ it('rides out a database restart shorter than the lease: writes retry, every sca
   if (skipWithoutDelayedUser(cluster!)) return;
   await expectOutageShorterThanLeaseRidesItOut(ctx);
 });
+
+it('runs the embedded server with room for 200 connections (two default workers and an API need 93)', async () => {
+  const { rows } = await ctx.pool.query<{ max_connections: string }>('show max_connections');
+  expect(rows[0]!.max_connections).toBe('200');
+});

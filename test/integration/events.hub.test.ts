@@ -1,5 +1,6 @@
 import type { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
+import { EVENTS_AFTER_MANY } from '../../src/events/sql';
 import type { TestDatabase } from '../support/db';
 import { drain, startTestHub, type TestHub } from '../support/events';
 import { insertScan, runScan } from '../support/fixtures';
@@ -60,6 +61,30 @@ it('returns null for a scan that does not exist', async () => {
   expect(await hub.subscribeScan('00000000-0000-4000-8000-000000000000', null)).toBeNull();
 });
 
+it('reads the logs of scans that move together in one statement, not one per scan', async () => {
+  const scans = await Promise.all(Array.from({ length: 10 }, () => insertScan(db.pool)));
+  const streams = await Promise.all(scans.map((s) => hub.subscribeScan(s.id, null)));
+  const all = Promise.all(streams.map((s) => drain(s!)));
+  // Let each subscription's own first read finish before counting.
+  await new Promise((r) => setTimeout(r, 200));
+  queries.length = 0;
+  // One transaction ends all ten: ten NOTIFYs arrive together at its commit.
+  await db.pool.query(
+    `with s as (update scans set status = 'CANCELLED', last_seq = last_seq + 1, completed_at = now()
+       where id = any($1::uuid[]) returning id, last_seq)
+     insert into scan_events (scan_id, seq, status, progress, message)
+       select id, last_seq, 'CANCELLED', 0, 'cancelled' from s`,
+    [scans.map((s) => s.id)],
+  );
+  const results = await all;
+  for (const events of results)
+    expect(events.map((e) => e.status)).toEqual(['PENDING', 'CANCELLED']);
+  // One read per scan would be 10.
+  const reads = queries.filter((q) => q === EVENTS_AFTER_MANY).length;
+  expect(reads).toBeGreaterThanOrEqual(1);
+  expect(reads).toBeLessThanOrEqual(2);
+});
+
 it('reads each event once for 50 subscribers, not once per subscriber', async () => {
   const scan = await insertScan(db.pool);
   const streams = await Promise.all(
@@ -72,7 +97,7 @@ it('reads each event once for 50 subscribers, not once per subscriber', async ()
   for (const events of results) {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   }
-  const eventReads = queries.filter((q) => q.includes('from scan_events')).length;
+  const eventReads = queries.filter((q) => q === EVENTS_AFTER_MANY).length;
   // 6 new events plus the subscribers' initial catch-up (coalesced into one
   // read for all 50); NOTIFYs may coalesce further. Per-subscriber reads would be >= 300.
   expect(eventReads).toBeGreaterThan(0);
