@@ -197,12 +197,21 @@ export class LiveSubscriptions implements MessageIntercept<LiveSocket> {
       for (;;) {
         const r = await queue.next();
         if (r.done) break;
-        let frame = this.frameOf(group, r.value);
-        if (!Buffer.isBuffer(frame)) frame = await frame;
+        // Behind (events came faster than this socket took them): what is
+        // waiting goes out with this one in a single write.
+        const events = [r.value, ...queue.takeWaiting(MAX_FRAMES_PER_WRITE - 1)];
+        const frames: Buffer[] = [];
+        for (const event of events) {
+          let frame = this.frameOf(group, event);
+          if (!Buffer.isBuffer(frame)) frame = await frame;
+          frames.push(Buffer.concat([prefix, frame]));
+        }
         if (gone()) continue;
-        await send(socket, Buffer.concat([prefix, frame]));
-        if (r.value.position && r.value.at.getTime() >= since) {
-          eventDelivered(wanted.field, r.value.at);
+        await sendFrames(socket, frames);
+        for (const event of events) {
+          if (event.position && event.at.getTime() >= since) {
+            eventDelivered(wanted.field, event.at);
+          }
         }
       }
     } catch (e) {
@@ -269,6 +278,28 @@ function liveFieldOf(operation: OperationDefinitionNode): LiveField | null {
   const field = selections[0]!;
   if (field.kind !== Kind.FIELD || field.directives?.length) return null;
   return LIVE_FIELDS.has(field.name.value) ? (field.name.value as LiveField) : null;
+}
+
+/** Frames one subscriber's catch-up may put in a single write. */
+const MAX_FRAMES_PER_WRITE = 64;
+
+/**
+ * Writes several frames with one system call: the socket is corked while
+ * `ws` frames each (its own cork and uncork nest inside), then uncorked.
+ * Resolves like `send`, once the last has been handed to the kernel.
+ */
+function sendFrames(socket: WebSocket, frames: readonly Buffer[]): Promise<void> {
+  if (frames.length === 1) return send(socket, frames[0]!);
+  if (socket.readyState !== socket.OPEN) return Promise.resolve();
+  // ws keeps its net.Socket as `_socket` and offers no batch send.
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  raw?.cork();
+  try {
+    const sent = frames.map((f) => send(socket, f));
+    return Promise.all(sent).then(() => undefined);
+  } finally {
+    raw?.uncork();
+  }
 }
 
 /**

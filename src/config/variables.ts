@@ -181,7 +181,7 @@ export const VARIABLES = {
   WORKER_CONCURRENCY: variable({
     parser: integer(1, 256),
     default: 64,
-    doc: "Scans run at once by one worker process; they mostly wait on the network. Also sizes the process's database pool: this + 8 connections, 10 to 48.",
+    doc: "Scans run at once by one worker process; they mostly wait on the network. Also sizes a worker's database pool: a quarter of this + 8 connections, 10 to 24.",
     usedBy: ['api', 'worker'],
   }),
   WORKER_POOLS: variable({

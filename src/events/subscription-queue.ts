@@ -82,6 +82,16 @@ export class SubscriptionQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
+  /**
+   * Takes up to `max` of the events already waiting, without waiting for
+   * more (a consumer that fell behind sends them together).
+   */
+  takeWaiting(max: number): T[] {
+    const taken = this.items.splice(0, Math.max(0, max));
+    if (taken.length > 0) this.progressAt = this.now();
+    return taken;
+  }
+
   /** Events waiting to be taken. */
   get pending(): number {
     return this.items.length;

@@ -47,16 +47,26 @@ export class FrameReader {
 
   push(chunk: Buffer): void {
     let i = 0;
+    // Start of a run of whole content lines not yet handed to content(): a
+    // package list is thousands of lines, handed over as a few slices.
+    let run = -1;
     while (i < chunk.length) {
       const nl = chunk.indexOf(0x0a, i);
       const end = nl < 0 ? chunk.length : nl + 1;
-      const piece = chunk.subarray(i, end);
-      i = end;
-      if (!this.atLineStart) {
-        this.content(piece);
-        if (nl >= 0) this.atLineStart = true;
+      // The rest of a line known not to be a marker line, or a line that
+      // cannot start one: content, joined to the run.
+      if (!this.atLineStart || (this.headBytes === 0 && !this.mayStartMarker(chunk, i, end))) {
+        if (run < 0) run = i;
+        i = end;
+        this.atLineStart = nl >= 0;
         continue;
       }
+      if (run >= 0) {
+        this.content(chunk.subarray(run, i));
+        run = -1;
+      }
+      const piece = chunk.subarray(i, end);
+      i = end;
       this.head.push(piece);
       this.headBytes += piece.length;
       const line = Buffer.concat(this.head);
@@ -70,6 +80,13 @@ export class FrameReader {
           this.content(line);
       }
     }
+    if (run >= 0) this.content(chunk.subarray(run, i));
+  }
+
+  /** Whether the bytes from `start` (a line's start) to `end` begin as a marker line does. */
+  private mayStartMarker(chunk: Buffer, start: number, end: number): boolean {
+    const n = Math.min(end - start, this.prefix.length);
+    return chunk.compare(this.prefix, 0, n, start, start + n) === 0;
   }
 
   private couldBeMarker(line: Buffer): boolean {

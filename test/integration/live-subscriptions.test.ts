@@ -8,6 +8,8 @@
  * subscribes (the API makes one per execution).
  */
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -133,6 +135,48 @@ it('scanProgress: one execution per event and group; every member gets the same 
   await waitFor('complete everywhere', () => all.every((m) => m.completed));
   expect(all.map((m) => m.frames.length)).toEqual(all.map(() => 5));
   expect(all.flatMap((m) => m.errors)).toEqual([]);
+});
+
+it('sends a subscriber that fell behind what waits for it in one write, in order', async () => {
+  const scan = await insertScan(db.pool);
+  const lease = await claimScan(db.pool, { workerId: WORKER, hostname: 'h', leaseMs: 600_000 });
+  expect(lease?.id).toBe(scan.id);
+  const [m] = members(1, `subscription ($id: ID!) { scanProgress(id: $id) { seq } }`, {
+    id: scan.id,
+  });
+  await waitFor('the current state', () => m!.frames.length === 1);
+  await new Promise((r) => setTimeout(r, 300));
+  // Every write the server makes on its sockets (ws corks each frame, so
+  // one frame alone is one _writev too).
+  const port = (httpServer.address() as AddressInfo).port;
+  const proto = net.Socket.prototype as unknown as { _writev: (...args: unknown[]) => void };
+  const writev = jest.spyOn(proto, '_writev');
+  try {
+    // 40 events in one transaction: they reach the subscriber's queue together.
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      for (let i = 1; i <= 40; i++) {
+        await client.query(sql.UPDATE_PROGRESS, [scan.id, lease!.attempt, WORKER, 's', i, 'm']);
+      }
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    await waitFor('forty more frames', () => m!.frames.length === 41);
+    const serverWrites = writev.mock.contexts.filter(
+      (socket) => (socket as net.Socket).localPort === port,
+    ).length;
+    // One per frame would be 40.
+    expect(serverWrites).toBeGreaterThanOrEqual(1);
+    expect(serverWrites).toBeLessThanOrEqual(3);
+  } finally {
+    writev.mockRestore();
+  }
+  const seqs = m!.frames.map(
+    (f) => (JSON.parse(f) as { data: { scanProgress: { seq: number } } }).data.scanProgress.seq,
+  );
+  expect(seqs.slice(1)).toEqual(Array.from({ length: 40 }, (_, i) => seqs[0]! + 1 + i));
 });
 
 it('scanUpdates: one execution per event and group, whatever the number of dashboards', async () => {

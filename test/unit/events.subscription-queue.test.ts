@@ -77,6 +77,20 @@ describe('SubscriptionQueue', () => {
     expect(q.closed).toBe(false);
   });
 
+  it('hands over up to max waiting events at once, in order, and counts that as taking', async () => {
+    const { q, clock } = queue({ stallMs: 1_000 });
+    for (let i = 1; i <= 5; i++) q.push(i);
+    clock.t = 900;
+    expect(q.takeWaiting(3)).toEqual([1, 2, 3]);
+    expect(q.pending).toBe(2);
+    // The take restarted the stall clock: 900 ms later nothing is stalled yet.
+    clock.t = 1_800;
+    q.push(6);
+    expect(q.closed).toBe(false);
+    expect(q.takeWaiting(10)).toEqual([4, 5, 6]);
+    expect(q.takeWaiting(10)).toEqual([]);
+  });
+
   it('keeps a consumer that keeps up, whatever the total volume', async () => {
     const { q } = queue({ maxPending: 3 });
     let sum = 0;
