@@ -17,6 +17,7 @@ const HOSTNAME = /^[^\n]{1,255}$/;
 export const hostnameProbe: Probe = {
   name: NAME,
   command: COMMAND,
+  neverBlocks: true,
   parse(output) {
     const lines = outputLines(NAME, output).map((l) => l.trim());
     const [hostname] = lines;

@@ -20,6 +20,7 @@ export function parseMeminfo(lines: readonly string[]): Map<string, number> {
 export const memoryProbe: Probe = {
   name: NAME,
   command: COMMAND,
+  neverBlocks: true,
   parse(output) {
     const lines = outputLines(NAME, output, { complete: true });
     if (sections(lines).some((s) => s.name === 'no-proc')) {

@@ -14,6 +14,13 @@ export interface Probe {
   readonly name: string;
   /** POSIX sh script, run with LC_ALL=C under a remote `timeout`. */
   readonly command: string;
+  /**
+   * True for a probe that reads only what the kernel answers at once
+   * (procfs files, uname) and so cannot block: the probe script runs it in
+   * a subshell, without the remote `timeout` and its own `sh`, two fewer
+   * processes on the host. The runner's local deadline still applies.
+   */
+  readonly neverBlocks?: boolean;
   /** Per-command deadline; the runner's default applies when unset. */
   readonly timeoutMs?: number;
   /** Output cap for this probe; the runner's default applies when unset. */

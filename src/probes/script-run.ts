@@ -109,6 +109,7 @@ export class ScriptRun {
       index: this.from + i,
       command: p.command,
       timeoutMs: this.timeoutOf(this.from + i),
+      neverBlocks: p.neverBlocks,
     }));
     const sink = (stream: 'stdout' | 'stderr') => ({
       begin: (index: number) => this.begin(stream, index),

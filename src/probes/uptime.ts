@@ -9,6 +9,7 @@ const COMMAND = 'if [ -r /proc/uptime ]; then cat /proc/uptime; else echo "@@no-
 export const uptimeProbe: Probe = {
   name: NAME,
   command: COMMAND,
+  neverBlocks: true,
   parse(output) {
     const lines = outputLines(NAME, output, { complete: true });
     if (sections(lines).some((s) => s.name === 'no-proc')) {

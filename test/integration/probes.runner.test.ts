@@ -77,6 +77,11 @@ describe('LOCAL', () => {
     expect(summary(await collect(local, BASIC))).toEqual(BASIC_EXPECTED);
   });
 
+  it('frames a probe that never blocks (run in a subshell) exactly as one run under timeout', async () => {
+    const subshelled = BASIC.map((p) => ({ ...p, neverBlocks: true }));
+    expect(summary(await collect(local, subshelled))).toEqual(BASIC_EXPECTED);
+  });
+
   it('fails a probe past its deadline with COMMAND_TIMEOUT and runs the rest', async () => {
     const started = Date.now();
     const events = await collect(local, [
@@ -144,6 +149,11 @@ describe('SSH', () => {
       const sessions = sshd.logs().match(/Starting session: command/g)?.length ?? 0;
       expect(sessions - before).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('frames probes that never block as on LOCAL, under the login shell', async () => {
+    const subshelled = BASIC.map((p) => ({ ...p, neverBlocks: true }));
+    expect(summary(await collect(transport, subshelled))).toEqual(BASIC_EXPECTED);
   });
 });
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 
-import { FULL_PROBES, probesFor, QUICK_PROBES } from '../../src/probes';
+import { FULL_PROBES, patchesProbes, probesFor, QUICK_PROBES } from '../../src/probes';
 
 describe('probe sets', () => {
   it('runs os, hostname, uptime, disk and memory in a QUICK scan', () => {
@@ -12,6 +12,13 @@ describe('probe sets', () => {
       'memory',
     ]);
     expect(probesFor('QUICK')).toBe(QUICK_PROBES);
+  });
+
+  it('runs without a remote timeout only the probes that read procfs or uname alone', () => {
+    // Anything that touches a filesystem (os-release on an NFS root, statfs,
+    // /proc/PID of a process stuck in D state) keeps its remote timeout.
+    const free = [...FULL_PROBES, ...patchesProbes()].filter((p) => p.neverBlocks);
+    expect(free.map((p) => p.name)).toEqual(['hostname', 'uptime', 'memory']);
   });
 
   it('adds packages, processes and interfaces in a FULL scan', () => {
