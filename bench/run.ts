@@ -267,9 +267,12 @@ async function main(): Promise<void> {
   }
 
   const cpu = os.cpus();
+  // The ssh2-based stand-in (no openssh-server installed) is far slower
+  // than OpenSSH: a figure must say which one it was measured against.
+  const sshdKind = sshd.kind === 'openssh' ? 'OpenSSH sshd' : 'the ssh2-based stand-in sshd';
   process.stdout.write(
     `\nhostscan bench — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-      `Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}, sshd on loopback\n\n`,
+      `Node ${process.version}, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}, ${sshdKind} on loopback\n\n`,
   );
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);

@@ -205,6 +205,37 @@ export class Lease {
   }
 
   /**
+   * finishStep of step `position` with a success `part`, then startStep of
+   * `next`, as one statement: the same rows and events as the two calls,
+   * one round trip and one commit. Throws LeaseLostError when the lease is
+   * gone.
+   */
+  async finishStepAndStart(
+    position: number,
+    name: string,
+    progress: number,
+    part: Partial<ScanResultData>,
+    next: { position: number; name: string },
+  ): Promise<void> {
+    await this.fencedWrite('finish-and-start-step', sql.FINISH_AND_START_STEP, [
+      ...this.fence(),
+      name,
+      progress,
+      `step ${name} done`,
+      position,
+      StepStatus.SUCCEEDED,
+      null,
+      null,
+      JSON.stringify(part),
+      next.name,
+      `step ${next.name} started`,
+      next.position,
+    ]);
+    this.stepClock.finish(position, name, StepStatus.SUCCEEDED);
+    this.stepClock.start(next.position);
+  }
+
+  /**
    * One fenced statement that returns a row when the fence matched: retried
    * through a connection loss while the lease may be valid (see retrying);
    * LeaseLostError when it matched nothing. A retry after an uncertain

@@ -157,6 +157,32 @@ export const FINISH_STEP = `with s as (update scans set current_step = $4, progr
   select id from s`;
 
 /**
+ * FINISH_STEP of step $7 and START_STEP of step $14 in one statement, when
+ * the next step's start is already known: the same rows and the same two
+ * events (seq n+1: step $4 at $5 with message $6; seq n+2: step $12 at $5
+ * with message $13) as the two statements one after the other, in one
+ * commit. $1-$11 as FINISH_STEP; $12 the next step's name, $13 its
+ * message, $14 its position.
+ */
+export const FINISH_AND_START_STEP = `with s as (update scans set current_step = $12, progress = $5,
+        last_seq = last_seq + 2
+      where id = $1 and attempt = $2 and worker_id = $3 and status = 'RUNNING'
+      returning id, last_seq, status, progress),
+    e as (insert into scan_events (scan_id, seq, status, step, progress, message)
+      select id, last_seq - 1, status, $4::text, progress, $6::text from s
+      union all
+      select id, last_seq, status, $12::text, progress, $13::text from s),
+    fin as (update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
+      where scan_id in (select id from s) and position = $7),
+    st as (update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
+      error_code = null, error_message = null
+      where scan_id in (select id from s) and position = $14),
+    r as (insert into scan_results (scan_id, data, updated_at)
+      select id, $11::jsonb, now() from s where $11::jsonb is not null
+      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now())
+  select id from s`;
+
+/**
  * What a finishing scan is compared with: its own result, and the previous
  * finished (COMPLETED or PARTIAL) scan of the same host and type with that
  * scan's result. Newest by created_at: one scan per host and type is active
@@ -325,6 +351,7 @@ export const PREPARED = {
   UPDATE_PROGRESS,
   START_STEP,
   FINISH_STEP,
+  FINISH_AND_START_STEP,
   RESULTS_TO_COMPARE,
   FINISH_SCAN,
   SCAN_BY_ID,

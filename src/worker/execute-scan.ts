@@ -5,7 +5,7 @@ import { DatabaseUnavailableError } from '../db/pg-errors';
 import { CONNECTION_ERROR_CODES, type ScanFailure, toScanError } from '../domain/errors';
 import type { Logger } from '../logger';
 import { probesFor } from '../probes';
-import { runProbes } from '../probes/runner';
+import { type ProbeEvent, runProbes } from '../probes/runner';
 import { type Lease, LeaseLostError } from '../queue/lease';
 import type { HostTransport } from '../transport';
 import { delayFor, SCAN_RETRY } from '../util/backoff';
@@ -75,15 +75,21 @@ export async function executeScan(
   const failures: ScanFailure[] = [];
   let succeeded = 0;
   let connectionFailure: ScanFailure | null = null;
+  const events = runProbes(transport, probes, {
+    defaultTimeoutMs: config.commandTimeoutMs,
+    defaultMaxBytes: config.maxOutputBytes,
+    signal,
+    onFallback: (reason) =>
+      log.info({ reason }, 'the host ran no probe script; running one command per probe'),
+  })[Symbol.asyncIterator]();
+  /** The next event, when it was asked for early (see below). */
+  let ahead: Promise<IteratorResult<ProbeEvent>> | null = null;
   try {
-    const events = runProbes(transport, probes, {
-      defaultTimeoutMs: config.commandTimeoutMs,
-      defaultMaxBytes: config.maxOutputBytes,
-      signal,
-      onFallback: (reason) =>
-        log.info({ reason }, 'the host ran no probe script; running one command per probe'),
-    });
-    for await (const event of events) {
+    for (;;) {
+      const r = await (ahead ?? events.next());
+      ahead = null;
+      if (r.done) break;
+      const event = r.value;
       const { index } = event;
       const probe = probes[index]!;
       if (event.kind === 'start') {
@@ -93,7 +99,25 @@ export async function executeScan(
       try {
         if (event.kind === 'failed') throw event.error;
         const part = probe.parse(event.output);
-        await lease.finishStep(index, probe.name, percent(index + 1, total), { part });
+        // The next step's begin marker usually comes in the same read as
+        // this step's end: then this step's finish and that step's start
+        // are one write (one round trip and one commit fewer per step).
+        ahead = events.next();
+        ahead.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+        const next = await settledNow(ahead);
+        if (next && !next.done && next.value.kind === 'start' && next.value.index === index + 1) {
+          const nextStep = { position: index + 1, name: probes[index + 1]!.name };
+          await lease.finishStepAndStart(
+            index,
+            probe.name,
+            percent(index + 1, total),
+            part,
+            nextStep,
+          );
+          ahead = null;
+        } else {
+          await lease.finishStep(index, probe.name, percent(index + 1, total), { part });
+        }
         succeeded++;
       } catch (e) {
         // Another attempt owns the scan, or may by now: write nothing more.
@@ -115,7 +139,11 @@ export async function executeScan(
       }
     }
   } finally {
+    // Ends the probe run (an early stop may leave a read pending, which the
+    // closed transport settles).
+    const ended = events.return?.(undefined).catch(() => undefined);
     await transport.close().catch(() => undefined);
+    await ended;
   }
 
   if (stopKind(stop) === 'database-lost')
@@ -160,4 +188,25 @@ async function applyVerdict(lease: Lease, end: ScanEnd, deps: ExecuteDeps): Prom
     case 'abandon':
       return;
   }
+}
+
+/**
+ * What `p` settles to if it does so before the event loop's next check
+ * phase (after the I/O callbacks now pending), else null; null too when it
+ * rejects (whoever awaits `p` sees the rejection).
+ */
+function settledNow<T>(p: Promise<T>): Promise<T | null> {
+  return new Promise((resolve) => {
+    const timer = setImmediate(() => resolve(null));
+    p.then(
+      (value) => {
+        clearImmediate(timer);
+        resolve(value);
+      },
+      () => {
+        clearImmediate(timer);
+        resolve(null);
+      },
+    );
+  });
 }

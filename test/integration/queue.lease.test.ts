@@ -341,6 +341,85 @@ describe('event log and NOTIFY', () => {
   });
 });
 
+describe('finishStepAndStart', () => {
+  /** Runs os then hostname, finishing os and starting hostname with `merged` or with two calls. */
+  async function runTwoSteps(merged: boolean) {
+    const scan = await insertScan(db.pool);
+    const lease = (await claimScan(db.pool, {
+      workerId: 'w-steps',
+      hostname: 'irrelevant',
+      leaseMs: 30_000,
+    }))!;
+    expect(lease.id).toBe(scan.id);
+    await lease.resetSteps(['os', 'hostname']);
+    await lease.startStep(0, 'os', 0);
+    if (merged) {
+      await lease.finishStepAndStart(
+        0,
+        'os',
+        50,
+        { hostname: 'x' },
+        { position: 1, name: 'hostname' },
+      );
+    } else {
+      await lease.finishStep(0, 'os', 50, { part: { hostname: 'x' } });
+      await lease.startStep(1, 'hostname', 50);
+    }
+    await lease.finishStep(1, 'hostname', 100, { part: { uptimeSeconds: 7 } });
+    const events = (await eventsOf(db.pool, scan.id, { full: true })).map(
+      ({ seq, status, step, progress, message }) => ({ seq, status, step, progress, message }),
+    );
+    const steps = (
+      await db.pool.query<{ position: number; status: string; timed: boolean }>(
+        `select position, status, started_at is not null and completed_at is not null as timed
+           from scan_steps where scan_id = $1 order by position`,
+        [scan.id],
+      )
+    ).rows;
+    const result = (
+      await db.pool.query<{ data: unknown }>(`select data from scan_results where scan_id = $1`, [
+        scan.id,
+      ])
+    ).rows[0]?.data;
+    const row = await scanRow(db.pool, scan.id);
+    return {
+      lease,
+      events,
+      steps,
+      result,
+      row: { last_seq: row.last_seq, current_step: row.current_step, progress: row.progress },
+    };
+  }
+
+  it('leaves the same events, steps, result and scan row as finishStep then startStep', async () => {
+    const separate = await runTwoSteps(false);
+    const merged = await runTwoSteps(true);
+    expect(merged.events).toEqual(separate.events);
+    expect(merged.events.map((e) => e.message)).toEqual([
+      expect.any(String),
+      expect.stringMatching(/^claimed by /),
+      'step os started',
+      'step os done',
+      'step hostname started',
+      'step hostname done',
+    ]);
+    expect(merged.steps).toEqual(separate.steps);
+    expect(merged.steps.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(merged.result).toEqual({ hostname: 'x', uptimeSeconds: 7 });
+    expect(merged.row).toEqual(separate.row);
+  });
+
+  it('writes nothing and throws LeaseLostError once another attempt owns the scan', async () => {
+    const { lease } = await runTwoSteps(true);
+    await db.pool.query(`update scans set attempt = attempt + 1 where id = $1`, [lease.id]);
+    const before = await eventsOf(db.pool, lease.id);
+    await expect(
+      lease.finishStepAndStart(1, 'hostname', 100, { hostname: 'y' }, { position: 2, name: 'x' }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await eventsOf(db.pool, lease.id)).toEqual(before);
+  });
+});
+
 describe('attempt history', () => {
   async function attemptsOf(id: string) {
     return (
