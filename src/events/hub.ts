@@ -125,9 +125,10 @@ export class EventHub {
     afterSeq: number | null,
     onSlow?: OnSlow,
   ): Promise<SubscriptionQueue<ScanEvent> | null> {
-    return this.followers.subscribe(scanId, afterSeq, (onClose) =>
-      this.queue(scanId, onSlow, onClose),
-    );
+    // The database spells ids in lower case, and events are matched to
+    // followers by that spelling; an id given in upper case is the same scan.
+    const id = scanId.toLowerCase();
+    return this.followers.subscribe(id, afterSeq, (onClose) => this.queue(id, onSlow, onClose));
   }
 
   /**

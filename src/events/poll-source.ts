@@ -106,21 +106,35 @@ export class PollSource implements EventSource {
       [...this.gaps.keys()],
       POLL_BATCH,
     ]);
+    // Where the log was read to, applied only once the rows are handed
+    // over: a failed scan read below leaves them to be read again.
+    let lastId = this.lastId;
+    const newGaps: number[] = [];
+    const filled: number[] = [];
     const byScan = new Map<string, LoggedEventRow[]>();
     for (const row of rows) {
       const id = Number(row.id);
-      if (id > this.lastId) {
-        if (id - this.lastId <= MAX_GAP)
-          for (let skipped = this.lastId + 1; skipped < id; skipped++) this.gaps.set(skipped, now);
-        this.lastId = id;
-      } else this.gaps.delete(id);
+      if (id > lastId) {
+        if (id - lastId <= MAX_GAP)
+          for (let skipped = lastId + 1; skipped < id; skipped++) newGaps.push(skipped);
+        lastId = id;
+      } else filled.push(id);
       if (!this.sink.follows(row.scan_id)) continue;
       let list = byScan.get(row.scan_id);
       if (!list) byScan.set(row.scan_id, (list = []));
       list.push(row);
     }
-    if (byScan.size === 0) return rows.length;
+    const advance = () => {
+      for (const id of newGaps) this.gaps.set(id, now);
+      for (const id of filled) this.gaps.delete(id);
+      this.lastId = lastId;
+    };
+    if (byScan.size === 0) {
+      advance();
+      return rows.length;
+    }
     const scans = await this.pgPool.query<ScanRow>(sql.SCANS_BY_IDS, [[...byScan.keys()]]);
+    advance();
     for (const scan of scans.rows) {
       this.sink.scanEvents(
         scan,

@@ -57,6 +57,16 @@ it('gives a late subscriber of a finished scan its terminal state and completes'
   expect(events[0]).toMatchObject({ seq: 7, status: 'COMPLETED', progress: 100 });
 });
 
+it('follows a scan whose id is given in upper case', async () => {
+  const scan = await insertScan(db.pool);
+  const stream = (await hub.subscribeScan(scan.id.toUpperCase(), null))!;
+  const received = drain(stream);
+  await runScan(db.pool, 'w-upper');
+  const events = await received;
+  expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(events[events.length - 1]!.status).toBe('COMPLETED');
+});
+
 it('returns null for a scan that does not exist', async () => {
   expect(await hub.subscribeScan('00000000-0000-4000-8000-000000000000', null)).toBeNull();
 });

@@ -5,6 +5,7 @@
  */
 import type { EventHub } from '../../src/events/hub';
 import type { ScanEvent } from '../../src/events/scan-event';
+import { SCANS_BY_IDS } from '../../src/events/sql';
 import { claimScan } from '../../src/queue/claim';
 import type { TestDatabase } from '../support/db';
 import { drain, startTestHub, type TestHub } from '../support/events';
@@ -227,4 +228,34 @@ it('tells revocation listeners of a key revoked by any process, within a few pol
   expect(revoked).toContain(keyId);
   // The first read issued after the commit reports it (one in flight may already have).
   expect(readsWhenSeen! - readsAtCommit).toBeLessThanOrEqual(1);
+});
+
+it('gives a dashboard the rows of a poll whose scan read failed, from the next poll', async () => {
+  const dashboard = await hub.subscribeAll(null);
+  const pool = testHub.hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+  const real = pool.query;
+  let failed = 0;
+  pool.query = (...args: unknown[]) => {
+    if (args[0] === SCANS_BY_IDS && failed === 0) {
+      failed++;
+      return Promise.reject(new Error('injected: the scan read failed'));
+    }
+    return real(...args);
+  };
+  try {
+    // Its own worker pool: scans other tests left PENDING are not claimed instead.
+    const scan = await insertScan(db.pool, { pool: 'read-fails' });
+    await runScan(db.pool, 'w-read-fails', ['read-fails']);
+    const seen: ScanEvent[] = [];
+    await pull(dashboard, seen, (s) =>
+      s.some((e) => e.scanId === scan.id && e.status === 'COMPLETED'),
+    );
+    expect(failed).toBe(1);
+    expect(seen.filter((e) => e.scanId === scan.id).map((e) => e.seq)).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
+  } finally {
+    pool.query = real;
+    await dashboard.return();
+  }
 });

@@ -109,8 +109,17 @@ export async function stepsOf(pool: pg.Pool, id: string): Promise<StepRow[]> {
 }
 
 /** Claims a scan as `workerId` and drives it through two steps to COMPLETED (7 events). */
-export async function runScan(pool: pg.Pool, workerId: string): Promise<void> {
-  const lease = (await claimScan(pool, { workerId, hostname: 'irrelevant', leaseMs: 30_000 }))!;
+export async function runScan(
+  pool: pg.Pool,
+  workerId: string,
+  pools?: readonly string[],
+): Promise<void> {
+  const lease = (await claimScan(pool, {
+    workerId,
+    hostname: 'irrelevant',
+    leaseMs: 30_000,
+    pools,
+  }))!;
   await lease.resetSteps(['os', 'hostname']);
   await lease.startStep(0, 'os', 0);
   await lease.finishStep(0, 'os', 50, { part: { hostname: 'h' } });
