@@ -7,6 +7,7 @@
 import type { Client } from 'graphql-ws';
 
 import type { ScanEventRow } from '../../src/queue/rows';
+import * as sql from '../../src/queue/sql';
 import { FAULTS_STACK, insertSshScan } from '../support/faults';
 import { eventsOf, waitFor } from '../support/fixtures';
 import { followScan, wsClient } from '../support/graphql';
@@ -94,6 +95,7 @@ it(`delivers every event, in seq order, to ${SUBSCRIBERS} subscribers while the 
       )
     ).rows[0]!.n;
   let kills = 0;
+  let injected = false;
   for (let k = 0; k < KILLS || (k < KILLS + 10 && (await committedDuringOutages()) === 0); k++) {
     kills++;
     const { rows } = await cluster.db.pool.query<{ ok: boolean; at: Date }>(
@@ -102,6 +104,37 @@ it(`delivers every event, in seq order, to ${SUBSCRIBERS} subscribers while the 
     );
     expect(rows[0]!.ok).toBe(true);
     const killedAt = Date.now();
+    if (!injected) {
+      // The scans' own events come in short bursts and may all fall between
+      // outages. So once, 22 ms into this outage (LISTEN comes back no sooner
+      // than 50 ms after a kill), write one event of a running scan, fenced
+      // with its worker's lease as the worker would: its NOTIFY reaches no one.
+      await new Promise((r) => setTimeout(r, 22));
+      const running = (
+        await cluster.db.pool.query<{
+          id: string;
+          attempt: number;
+          worker_id: string;
+          current_step: string | null;
+          progress: number;
+        }>(
+          `select id, attempt, worker_id, current_step, progress from scans
+           where id = any($1::uuid[]) and status = 'RUNNING' limit 1`,
+          [ids],
+        )
+      ).rows[0];
+      if (running) {
+        const written = await cluster.db.pool.query(sql.UPDATE_PROGRESS, [
+          running.id,
+          running.attempt,
+          running.worker_id,
+          running.current_step,
+          running.progress,
+          'written while the API had no LISTEN connection',
+        ]);
+        injected = (written.rowCount ?? 0) > 0;
+      }
+    }
     const old = current.pid;
     current = await waitFor('a new LISTEN connection', async () => {
       const p = await listenConnections();

@@ -345,7 +345,7 @@ export async function expectOutageShorterThanLeaseRidesItOut(ctx: OutageContext)
   );
   // Step writes that came due while the database was down went through later.
   // Each step write is one fenced statement named after what it does.
-  const stepWrites = new Set(['reset-steps', 'start-step', 'finish-step']);
+  const stepWrites = new Set(['reset-steps', 'start-step', 'finish-step', 'finish-and-start-step']);
   expect(retried.filter((l) => stepWrites.has(String(l.op))).length).toBeGreaterThan(0);
   // Heartbeats that came due were retried too. Whether one then went through
   // is a race with the scan's own end (a scan that finishes first ends its
