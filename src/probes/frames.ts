@@ -85,6 +85,8 @@ export class FrameReader {
 
   /** Whether the bytes from `start` (a line's start) to `end` begin as a marker line does. */
   private mayStartMarker(chunk: Buffer, start: number, end: number): boolean {
+    // Most lines differ at the first byte: decided without a native call.
+    if (end > start && chunk[start] !== this.prefix[0]) return false;
     const n = Math.min(end - start, this.prefix.length);
     return chunk.compare(this.prefix, 0, n, start, start + n) === 0;
   }
