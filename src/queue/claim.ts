@@ -36,7 +36,7 @@ export async function claimScans(
 ): Promise<Lease[]> {
   const { workerId, hostname, leaseMs, pools = [DEFAULT_POOL], log } = options;
   const sentAt = performance.now();
-  const res = await pgPool.query<ScanRow>(sql.CLAIM_SCANS, [
+  const res = await pgPool.query<ClaimedRow>(sql.CLAIM_SCANS, [
     workerId,
     leaseMs,
     hostname,
@@ -47,7 +47,23 @@ export async function claimScans(
   const rows = res.rows.sort(
     (a, b) => b.priority - a.priority || a.created_at.getTime() - b.created_at.getTime(),
   );
-  return rows.map((row) => new Lease(pgPool, row, workerId, leaseMs, sentAt, log));
+  return rows.map((row) => {
+    const { host_hostname, host_port, host_key_fingerprint, ...scan } = row;
+    const host = {
+      id: scan.host_id,
+      hostname: host_hostname,
+      port: host_port,
+      host_key_fingerprint,
+    };
+    return new Lease(pgPool, scan, workerId, leaseMs, sentAt, log, host);
+  });
+}
+
+/** A row of CLAIM_SCANS: the scan and its host as the claim read them. */
+interface ClaimedRow extends ScanRow {
+  host_hostname: string;
+  host_port: number;
+  host_key_fingerprint: string | null;
 }
 
 /** Claims one runnable scan of `pools` for this worker, or null when there is none. */

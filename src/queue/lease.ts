@@ -11,7 +11,7 @@ import { scanEnded, scanRequeued, StepClock } from '../metrics/instruments';
 import { sleep } from '../util/async';
 import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
 import { computeChanges } from './changes';
-import type { ScanRow } from './rows';
+import type { HostRow, ScanRow } from './rows';
 import * as sql from './sql';
 
 /** Thrown by a fenced write that matched no row: another attempt owns the scan now. */
@@ -60,6 +60,8 @@ export class Lease {
     claimedAt = performance.now(),
     /** Told when a database operation has to be retried, and when it went through after all. */
     private readonly log?: Logger,
+    /** The scan's host as the claim read it (null: not read; the worker reads it before connecting). */
+    readonly host: HostRow | null = null,
   ) {
     this.validUntil = claimedAt + leaseMs;
   }

@@ -20,7 +20,12 @@ export const SCAN_COLUMNS = `id, host_id, type, status, transport, username, cre
  * unfinished steps marked SKIPPED in the same statement, so no finished scan
  * shows a step still PENDING or RUNNING.
  */
-function withEvent(update: string, messageParam: string, skipSteps = false): string {
+function withEvent(
+  update: string,
+  messageParam: string,
+  skipSteps = false,
+  select = 'select * from s',
+): string {
   const steps = skipSteps
     ? `,
     st as (update scan_steps set status = 'SKIPPED', completed_at = now()
@@ -30,7 +35,7 @@ function withEvent(update: string, messageParam: string, skipSteps = false): str
   return `with s as (${update} returning ${SCAN_COLUMNS}),
     e as (insert into scan_events (scan_id, seq, status, step, progress, message)
           select id, last_seq, status, current_step, progress, ${messageParam} from s)${steps}
-    select * from s`;
+    ${select}`;
 }
 
 /**
@@ -69,7 +74,9 @@ export const FIND_BY_IDEMPOTENCY_KEY_WITH_HOST = `select s.*, h.hostname, h.port
  * on the target machine. $1 worker_id, $2 lease ms, $3 worker hostname,
  * $4 the worker's pools (text[]), $5 how many at most. Taking a batch per
  * round trip is what lets a burst of scans start together: one claim at a
- * time made the 50th scan of a burst wait for 49 round trips.
+ * time made the 50th scan of a burst wait for 49 round trips. Each row is a
+ * ScanRow plus its host's `host_hostname`, `host_port` and
+ * `host_key_fingerprint` (ClaimedRow).
  */
 export const CLAIM_SCANS = withEvent(
   `update scans set status = 'RUNNING', attempt = attempt + 1, worker_id = $1,
@@ -85,6 +92,11 @@ export const CLAIM_SCANS = withEvent(
      limit $5
      for update of c skip locked)`,
   `'claimed by ' || worker_id || ' (attempt ' || attempt || ')'`,
+  false,
+  // The host comes back with the claim: the worker connects without reading it.
+  `select s.*, h.hostname as host_hostname, h.port as host_port,
+       h.host_key_fingerprint as host_key_fingerprint
+     from s join hosts h on h.id = s.host_id`,
 );
 
 /** Renews the lease; returns cancel_requested_at. $1 id, $2 attempt, $3 worker_id, $4 lease ms. */

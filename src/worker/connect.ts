@@ -31,8 +31,12 @@ export async function openTransport(
   config: WorkerConfig,
   signal: AbortSignal,
   retry: DbRetry = once,
+  /** The host as the claim read it; read here when null. */
+  claimedHost: HostRow | null = null,
 ): Promise<HostTransport> {
-  const host = (await retry(() => pgPool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id]))).rows[0];
+  const host =
+    claimedHost ??
+    (await retry(() => pgPool.query<HostRow>(sql.HOST_BY_ID, [scan.host_id]))).rows[0];
   if (!host)
     throw new ScanError(ScanErrorCode.INTERNAL, `host ${scan.host_id} of scan ${scan.id} is gone`);
   if (scan.transport === Transport.LOCAL) {

@@ -52,8 +52,13 @@ export async function executeScan(
 
   let transport: HostTransport;
   try {
-    transport = await openTransport(deps.pgPool, scan, config, signal, (fn) =>
-      lease.retrying('read', fn),
+    transport = await openTransport(
+      deps.pgPool,
+      scan,
+      config,
+      signal,
+      (fn) => lease.retrying('read', fn),
+      lease.host,
     );
   } catch (e) {
     // The database, not the host, is unreachable: write nothing (see StopReason).

@@ -42,6 +42,21 @@ describe('claiming in batches', () => {
     expect(await claimScans(db.pool, claimOptions('w'), 3)).toEqual([]);
   });
 
+  it("hands each lease its scan's host as the claim read it, and only the scan's columns as the scan", async () => {
+    const scan = await insertScan(db.pool, { hostname: 'db-7.example.test', port: 2222 });
+    await db.pool.query(`update hosts set host_key_fingerprint = 'SHA256:abc' where id = $1`, [
+      scan.host_id,
+    ]);
+    const [lease] = await claimScans(db.pool, claimOptions('w'), 1);
+    expect(lease!.host).toEqual({
+      id: scan.host_id,
+      hostname: 'db-7.example.test',
+      port: 2222,
+      host_key_fingerprint: 'SHA256:abc',
+    });
+    expect(Object.keys(lease!.scan).sort()).toEqual(Object.keys(scan).sort());
+  });
+
   it('never gives one scan to two workers claiming batches at the same time', async () => {
     const scans = await Promise.all(Array.from({ length: 60 }, () => insertScan(db.pool)));
     const poolA = testPool(db.url, 3);

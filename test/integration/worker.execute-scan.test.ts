@@ -62,6 +62,8 @@ it('runs a LOCAL QUICK scan to COMPLETED with every event, merging step transiti
     expect(merged + finishes).toBe(5);
     // On this machine the begin marker follows the end marker in the same read.
     expect(merged).toBeGreaterThanOrEqual(1);
+    // The host came with the claim: not read again.
+    expect(queries.filter((q) => q === sql.HOST_BY_ID)).toEqual([]);
   } finally {
     await pool.end();
   }
