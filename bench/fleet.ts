@@ -23,6 +23,7 @@ import { startPortFanIn } from '../test/support/port-fan-in';
 import { type RunningService, startService } from '../test/support/service';
 import type { TestSshd } from '../test/support/sshd';
 import { ansibleFleetSetup } from './ansible';
+import { cpuProfileEnv } from './cpu-profile-env';
 import { cpuDelta, rssMiB, treeCpuMs } from './proc-cpu';
 
 export interface FleetContext {
@@ -301,6 +302,7 @@ async function dispatchRows(ctx: FleetContext, concurrency: number): Promise<Row
       DATABASE_URL: ctx.databaseUrl,
       WORKER_POOLS: 'dispatch',
       LOG_LEVEL: 'info',
+      ...cpuProfileEnv(),
       ...(process.env.BENCH_CONCURRENCY
         ? { WORKER_CONCURRENCY: process.env.BENCH_CONCURRENCY }
         : {}),

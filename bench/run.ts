@@ -12,7 +12,6 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 import pg from 'pg';
 
@@ -25,6 +24,7 @@ import { startPortFanIn } from '../test/support/port-fan-in';
 import { startService } from '../test/support/service';
 import { startSshd } from '../test/support/sshd';
 import { ansibleSetup } from './ansible';
+import { cpuProfileEnv } from './cpu-profile-env';
 import { delayedLinkRows } from './delayed-link';
 import { fanoutRows } from './fanout';
 import { raiseFdLimit } from './fd-limit';
@@ -84,13 +84,7 @@ async function main(): Promise<void> {
       // info: the harness waits for the "API listening" line.
       LOG_LEVEL: 'info',
       DATA_DIR: path.join(tmp, 'data'),
-      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service, written when it exits.
-      ...(process.env.BENCH_CPU_PROF
-        ? {
-            NODE_OPTIONS: `--import ${pathToFileURL(path.join(__dirname, 'cpu-profile.mjs')).href}`,
-            BENCH_CPU_PROF: process.env.BENCH_CPU_PROF,
-          }
-        : {}),
+      ...cpuProfileEnv(),
     },
   });
   const ws = wsClient(service.wsUrl, TOKEN);
