@@ -21,6 +21,7 @@ import type pg from 'pg';
  */
 export function namePreparedStatements(pool: pg.Pool, statements: Record<string, string>): void {
   const names = new Map<string, string>();
+  registry.set(pool, names);
   for (const [key, text] of Object.entries(statements)) {
     if (names.has(text)) throw new Error(`statement ${key} is listed twice`);
     names.set(text, `hostscan_${key.toLowerCase()}`);
@@ -35,4 +36,16 @@ export function namePreparedStatements(pool: pg.Pool, statements: Record<string,
     return query(...args);
   };
   pool.query = named as typeof pool.query;
+}
+
+/** Each pool's statement names, for queries sent through a checked-out client. */
+const registry = new WeakMap<pg.Pool, ReadonlyMap<string, string>>();
+
+/**
+ * The query to send on one of `pool`'s clients for `text`: named as
+ * namePreparedStatements named it for the pool, else as given.
+ */
+export function preparedQuery(pool: pg.Pool, text: string, values: unknown[]): pg.QueryConfig {
+  const name = registry.get(pool)?.get(text);
+  return name ? { name, text, values } : { text, values };
 }

@@ -13,6 +13,7 @@ import { delayFor, LEASE_WRITE_RETRY } from '../util/backoff';
 import { computeChanges } from './changes';
 import type { HostRow, ScanRow } from './rows';
 import * as sql from './sql';
+import { type WriteBatcher, writeBatcherFor } from './write-batcher';
 
 /** Thrown by a fenced write that matched no row: another attempt owns the scan now. */
 export class LeaseLostError extends Error {
@@ -44,6 +45,8 @@ export class Lease {
   private endingWrite = false;
   /** Times this attempt's steps for hostscan_scan_step_duration_seconds. */
   private readonly stepClock = new StepClock();
+  /** Where this attempt's progress and terminal writes go (group commit with other scans'). */
+  private readonly writes: WriteBatcher;
   /**
    * performance.now() by which the lease has surely expired: the send time of
    * the last successful claim or heartbeat plus the lease length. The server
@@ -64,6 +67,7 @@ export class Lease {
     readonly host: HostRow | null = null,
   ) {
     this.validUntil = claimedAt + leaseMs;
+    this.writes = writeBatcherFor(pgPool);
   }
 
   /** Milliseconds the lease may still be valid for (0 or less: surely expired). */
@@ -246,7 +250,7 @@ export class Lease {
    */
   private async fencedWrite(op: string, text: string, values: unknown[]): Promise<void> {
     await this.retrying(op, async () => {
-      const res = await this.pgPool.query(text, values);
+      const res = await this.writes.query(text, values);
       if (res.rowCount === 0) throw new LeaseLostError(this.id, this.attempt);
     });
   }
@@ -268,7 +272,7 @@ export class Lease {
       row = await this.retrying('finish', async () => {
         let res: pg.QueryResult<ScanRow>;
         try {
-          res = await this.pgPool.query<ScanRow>(sql.FINISH_SCAN, [
+          res = await this.writes.query<ScanRow>(sql.FINISH_SCAN, [
             ...this.fence(),
             status,
             failure?.code ?? null,
