@@ -29,10 +29,8 @@ export function namePreparedStatements(pool: pg.Pool, statements: Record<string,
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   const named = (...args: unknown[]): unknown => {
     const [text, values] = args;
-    if (typeof text === 'string' && args.length === 2 && Array.isArray(values)) {
-      const name = names.get(text);
-      if (name) return query({ name, text, values });
-    }
+    if (typeof text === 'string' && args.length === 2 && Array.isArray(values) && names.has(text))
+      return query(preparedQuery(pool, text, values));
     return query(...args);
   };
   pool.query = named as typeof pool.query;

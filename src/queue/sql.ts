@@ -135,6 +135,24 @@ export const UPDATE_PROGRESS = withEvent(
 );
 
 /**
+ * The step rows a fenced step write changes, gated on its fenced update
+ * `s`: step `position` (a parameter) RUNNING, its timing and error reset.
+ */
+const STEP_STARTED = (position: string) =>
+  `update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
+      error_code = null, error_message = null
+      where scan_id in (select id from s) and position = ${position}`;
+
+/** Step $7 ended with status $8 and error $9, $10, gated on `s`. */
+const STEP_ENDED = `update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
+      where scan_id in (select id from s) and position = $7`;
+
+/** The step's result part $11 (jsonb, or null: nothing) merged into the scan's result, gated on `s`. */
+const RESULT_PART_MERGED = `insert into scan_results (scan_id, data, updated_at)
+      select id, $11::jsonb, now() from s where $11::jsonb is not null
+      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now()`;
+
+/**
  * Starts step $7 (RUNNING) and moves the fenced scan to it, with its event,
  * in one statement: the step changes only if the fenced update matched.
  * $1 id, $2 attempt, $3 worker_id, $4 current_step, $5 progress, $6 message,
@@ -145,9 +163,7 @@ export const START_STEP = `with s as (update scans set current_step = $4, progre
       returning id, last_seq, status, current_step, progress),
     e as (insert into scan_events (scan_id, seq, status, step, progress, message)
       select id, last_seq, status, current_step, progress, $6::text from s),
-    st as (update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
-      error_code = null, error_message = null
-      where scan_id in (select id from s) and position = $7)
+    st as (${STEP_STARTED('$7')})
   select id from s`;
 
 /**
@@ -161,11 +177,8 @@ export const FINISH_STEP = `with s as (update scans set current_step = $4, progr
       returning id, last_seq, status, current_step, progress),
     e as (insert into scan_events (scan_id, seq, status, step, progress, message)
       select id, last_seq, status, current_step, progress, $6::text from s),
-    st as (update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
-      where scan_id in (select id from s) and position = $7),
-    r as (insert into scan_results (scan_id, data, updated_at)
-      select id, $11::jsonb, now() from s where $11::jsonb is not null
-      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now())
+    st as (${STEP_ENDED}),
+    r as (${RESULT_PART_MERGED})
   select id from s`;
 
 /**
@@ -184,14 +197,9 @@ export const FINISH_AND_START_STEP = `with s as (update scans set current_step =
       select id, last_seq - 1, status, $4::text, progress, $6::text from s
       union all
       select id, last_seq, status, $12::text, progress, $13::text from s),
-    fin as (update scan_steps set status = $8, completed_at = now(), error_code = $9, error_message = $10
-      where scan_id in (select id from s) and position = $7),
-    st as (update scan_steps set status = 'RUNNING', started_at = now(), completed_at = null,
-      error_code = null, error_message = null
-      where scan_id in (select id from s) and position = $14),
-    r as (insert into scan_results (scan_id, data, updated_at)
-      select id, $11::jsonb, now() from s where $11::jsonb is not null
-      on conflict (scan_id) do update set data = scan_results.data || excluded.data, updated_at = now())
+    fin as (${STEP_ENDED}),
+    st as (${STEP_STARTED('$14')}),
+    r as (${RESULT_PART_MERGED})
   select id from s`;
 
 /**

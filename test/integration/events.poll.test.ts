@@ -233,7 +233,7 @@ it('tells revocation listeners of a key revoked by any process, within a few pol
 it('gives a dashboard the rows of a poll whose scan read failed, from the next poll', async () => {
   const dashboard = await hub.subscribeAll(null);
   const pool = testHub.hubPool as unknown as { query: (...args: unknown[]) => Promise<unknown> };
-  const real = pool.query;
+  const real = pool.query.bind(pool);
   let failed = 0;
   pool.query = (...args: unknown[]) => {
     if (args[0] === SCANS_BY_IDS && failed === 0) {

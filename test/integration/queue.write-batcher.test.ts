@@ -20,22 +20,6 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** countingPool, also recording what goes through its clients (the shared transactions too). */
-function recordingPool(max: number) {
-  const { pool, queries } = countingPool(db.url, max);
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
-      ...args: unknown[]
-    ) => {
-      const first = args[0];
-      queries.push(typeof first === 'string' ? first : (first as { text: string }).text);
-      return query(...args);
-    };
-  });
-  return { pool, queries };
-}
-
 /** Claims `n` fresh scans of their own worker pool; returns their fences. */
 async function claimed(n: number, pool: string) {
   await Promise.all(Array.from({ length: n }, () => insertScan(db.pool, { pool })));
@@ -59,7 +43,7 @@ const progress = (s: { id: string; attempt: number }, step: string) => [
 
 it('sends writes that queue behind others in shared transactions, each with its own result', async () => {
   const scans = await claimed(40, 'batch-a');
-  const { pool, queries } = recordingPool(8);
+  const { pool, queries } = countingPool(db.url, 8);
   try {
     const batcher = new WriteBatcher(pool);
     const results = await Promise.all(
@@ -83,7 +67,7 @@ it('sends writes that queue behind others in shared transactions, each with its 
 it('commits the others when one write of a shared transaction matches no row (a lost lease)', async () => {
   const scans = await claimed(12, 'batch-b');
   const stale = { ...scans[5]!, attempt: scans[5]!.attempt + 1 };
-  const { pool } = recordingPool(8);
+  const { pool } = countingPool(db.url, 8);
   try {
     const batcher = new WriteBatcher(pool);
     const fences = scans.map((s, i) => (i === 5 ? stale : s));
@@ -100,7 +84,7 @@ it('commits the others when one write of a shared transaction matches no row (a 
 
 it("sends each write again on its own when one write's error rolls a shared transaction back", async () => {
   const scans = await claimed(12, 'batch-c');
-  const { pool, queries } = recordingPool(8);
+  const { pool, queries } = countingPool(db.url, 8);
   try {
     const batcher = new WriteBatcher(pool);
     // progress 500 breaks the smallint/percent check: that write alone fails.

@@ -8,20 +8,24 @@ import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase, testPool } from './db';
 
 /**
- * A pool that records the text of every query made through `pool.query`,
- * to prove what an EventHub reads (say, that reads do not scale with
- * subscribers).
+ * A pool that records the text of every query its clients send: through
+ * `pool.query` and through checked-out clients alike (a shared
+ * transaction's statements too), to prove what an EventHub or a worker
+ * sends (say, that reads do not scale with subscribers).
  */
 export function countingPool(url: string, max: number): { pool: pg.Pool; queries: string[] } {
   const pool = testPool(url, max);
   const queries: string[] = [];
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
-    ...args: unknown[]
-  ) => {
-    queries.push(String(args[0]));
-    return query(...args);
-  };
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (
+      ...args: unknown[]
+    ) => {
+      const first = args[0];
+      queries.push(typeof first === 'string' ? first : (first as { text: string }).text);
+      return query(...args);
+    };
+  });
   return { pool, queries };
 }
 
