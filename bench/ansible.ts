@@ -7,6 +7,41 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /**
+ * The arguments of `ansible PATTERN -i INVENTORY ... -m setup` as both runs
+ * give them: the login, its key, the target's Python, no host key checks;
+ * `extra` (a port, a fork count) goes before the module.
+ */
+function setupArgs(
+  pattern: string,
+  inventory: string,
+  user: string,
+  keyPath: string,
+  extra: string[],
+): string[] {
+  return [
+    pattern,
+    '-i',
+    inventory,
+    ...extra,
+    '-m',
+    'setup',
+    '-u',
+    user,
+    '--private-key',
+    keyPath,
+    '-e',
+    'ansible_python_interpreter=/usr/bin/python3',
+    '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
+  ];
+}
+
+/** Cold runs: no host key prompt, and no ControlPersist master carrying one run's connection to the next. */
+const COLD_SSH_ENV = {
+  ANSIBLE_HOST_KEY_CHECKING: 'False',
+  ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
+};
+
+/**
  * One cold `ansible -m setup` run against 127.0.0.1:`port`, in ms. Async: a
  * proxy in the bench's own process must keep forwarding meanwhile.
  */
@@ -14,31 +49,8 @@ export async function ansibleSetup(user: string, keyPath: string, port: number):
   const t0 = performance.now();
   await execFileAsync(
     '/usr/bin/ansible',
-    [
-      'all',
-      '-i',
-      '127.0.0.1,',
-      '-m',
-      'setup',
-      '-u',
-      user,
-      '--private-key',
-      keyPath,
-      '-e',
-      `ansible_port=${port}`,
-      '-e',
-      'ansible_python_interpreter=/usr/bin/python3',
-      '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
-    ],
-    {
-      timeout: 120_000,
-      env: {
-        ...process.env,
-        ANSIBLE_HOST_KEY_CHECKING: 'False',
-        // Cold runs: no ControlPersist master carries one run's connection to the next.
-        ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
-      },
-    },
+    setupArgs('all', '127.0.0.1,', user, keyPath, ['-e', `ansible_port=${port}`]),
+    { timeout: 120_000, env: { ...process.env, ...COLD_SSH_ENV } },
   );
   return performance.now() - t0;
 }
@@ -64,29 +76,13 @@ export async function ansibleFleetSetup(
     const t0 = performance.now();
     await execFileAsync(
       '/usr/bin/ansible',
-      [
-        'fleet',
-        '-i',
-        inventory,
-        '-f',
-        String(forks),
-        '-m',
-        'setup',
-        '-u',
-        user,
-        '--private-key',
-        keyPath,
-        '-e',
-        'ansible_python_interpreter=/usr/bin/python3',
-        '--ssh-common-args=-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
-      ],
+      setupArgs('fleet', inventory, user, keyPath, ['-f', String(forks)]),
       {
         timeout: 600_000,
         maxBuffer: 64 * 1024 * 1024,
         env: {
           ...process.env,
-          ANSIBLE_HOST_KEY_CHECKING: 'False',
-          ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
+          ...COLD_SSH_ENV,
           ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, 'cp'),
           // Ansible at its fastest: the module goes over the ssh command's
           // stdin (no temp file, no sftp/scp attempts the test sshd refuses).
